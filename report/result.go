@@ -1,0 +1,221 @@
+// Package report holds the one serialisable Result model of a kbench run, the
+// recorders that fill it (HDR histograms), and everything that reads it:
+// renderers, gates and baseline comparison.
+package report
+
+import "time"
+
+// Schema identifies the result format.
+const Schema = "kbench/result/v1"
+
+// Result is what one `kbench run` measured. It is the single source for every
+// renderer; result.json is this struct marshalled.
+type Result struct {
+	Schema      string    `json:"schema"`
+	Experiment  string    `json:"experiment"`
+	Description string    `json:"description,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	// Complete is false when the run was interrupted or aborted; the figures
+	// are then what was measured up to that point.
+	Complete bool       `json:"complete"`
+	Error    string     `json:"error,omitempty"`
+	Broker   BrokerInfo `json:"broker"`
+	Shard    string     `json:"shard,omitempty"`
+	Variants []Variant  `json:"variants"`
+	// Passed is true when every gate of every variant passed (and no
+	// baseline comparison regressed).
+	Passed bool `json:"passed"`
+}
+
+// BrokerInfo says what was measured against.
+type BrokerInfo struct {
+	// Kind is "embedded" or "external".
+	Kind    string   `json:"kind"`
+	Brokers []string `json:"brokers,omitempty"`
+	// Note qualifies the figures (the embedded broker is in memory).
+	Note string `json:"note,omitempty"`
+}
+
+// Variant is one experiment variant (one matrix combination).
+type Variant struct {
+	Name   string            `json:"name"`
+	Params map[string]string `json:"params,omitempty"`
+	// Seconds of the measured phase actually run.
+	DurationS  float64       `json:"duration_s"`
+	Config     VariantConfig `json:"config"`
+	Produce    Produce       `json:"produce"`
+	E2E        E2E           `json:"e2e"`
+	Consume    Consume       `json:"consume"`
+	Partitions []Partition   `json:"partitions"`
+	Skew       Skew          `json:"skew"`
+	BytesSkew  Skew          `json:"bytes_skew"`
+	Keys       Keys          `json:"keys"`
+	Delivery   Delivery      `json:"delivery"`
+	Faults     []FaultResult `json:"faults,omitempty"`
+	Gates      []GateResult  `json:"gates,omitempty"`
+	// Histograms: name -> HdrHistogram V2 compressed, base64. Names:
+	// produce, produce_corrected, send_delay, e2e (all groups), e2e:GROUP.
+	Histograms map[string]string `json:"histograms,omitempty"`
+	Timeseries []Sample          `json:"timeseries,omitempty"`
+}
+
+// VariantConfig echoes the settings that shape the figures, for renderers.
+type VariantConfig struct {
+	Strategy    string  `json:"strategy"`
+	Partitioner string  `json:"partitioner"`
+	Partitions  int     `json:"partitions"`
+	Acks        string  `json:"acks"`
+	BatchSize   int     `json:"batch_size"`
+	Linger      string  `json:"linger"`
+	Compression string  `json:"compression"`
+	Producers   int     `json:"producers"`
+	MessageSize int64   `json:"message_size"`
+	TargetRate  float64 `json:"target_rate"`
+	Driver      string  `json:"driver"`
+}
+
+// Produce figures.
+type Produce struct {
+	// Messages acknowledged by the broker in the measured phase.
+	Messages int64 `json:"messages"`
+	Bytes    int64 `json:"bytes"`
+	// Errors: messages the client reported as failed.
+	Errors     int64      `json:"errors"`
+	Throughput Throughput `json:"throughput"`
+	// Latency: hand-off to acknowledgement.
+	Latency Latency `json:"latency_ms"`
+	// LatencyCorrected: intended send time to acknowledgement.
+	LatencyCorrected Latency `json:"latency_corrected_ms"`
+	// SendDelay: intended send time to hand-off.
+	SendDelay Latency `json:"send_delay_ms"`
+}
+
+// Throughput achieved beside the target.
+type Throughput struct {
+	MsgsPerS float64 `json:"msgs_per_s"`
+	MiBPerS  float64 `json:"mib_per_s"`
+	// TargetMsgsPerS is 0 for an unthrottled run.
+	TargetMsgsPerS float64 `json:"target_msgs_per_s"`
+}
+
+// Latency summarises one histogram, in milliseconds.
+type Latency struct {
+	Count int64   `json:"count"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+	Mean  float64 `json:"mean"`
+}
+
+// E2E latency: producer hand-off to consumer receipt, all groups together.
+type E2E struct {
+	Latency Latency `json:"latency_ms"`
+}
+
+// Consume figures per group.
+type Consume struct {
+	Groups []Group `json:"groups"`
+}
+
+// Group is one consumer group's figures.
+type Group struct {
+	Group string `json:"group"`
+	// Messages consumed (processing finished) in the measured phase.
+	Messages int64   `json:"messages"`
+	Latency  Latency `json:"latency_ms"`
+	Lag      Lag     `json:"lag"`
+	// Rebalances seen by the group's members (generation changes).
+	Rebalances int `json:"rebalances"`
+	// FailoverMs is the slowest failover of the group's consumer faults
+	// (0 without faults); each fault's own figure is in Variant.Faults.
+	FailoverMs float64  `json:"failover_ms"`
+	Delivery   Delivery `json:"delivery"`
+	// PartitionLag: max lag per partition over the run.
+	PartitionLag []int64 `json:"partition_lag,omitempty"`
+}
+
+// Lag of a group, in messages.
+type Lag struct {
+	Max   int64 `json:"max"`
+	Final int64 `json:"final"`
+	// DrainMs is the time from producers stopping until lag reached 0
+	// (-1 if it never did within the drain timeout).
+	DrainMs float64 `json:"drain_ms"`
+}
+
+// Partition load as counted by the producer, cross-checked by the broker.
+type Partition struct {
+	Partition int   `json:"partition"`
+	Messages  int64 `json:"messages"`
+	Bytes     int64 `json:"bytes"`
+	// BrokerMessages: the partition's high watermark at the end (-1 when it
+	// could not be read). With warmup it includes warmup messages.
+	BrokerMessages int64 `json:"broker_messages"`
+}
+
+// Skew of a load vector over partitions. See SPEC §5 for definitions.
+type Skew struct {
+	MaxMean      float64 `json:"max_mean"`
+	CoV          float64 `json:"cov"`
+	Gini         float64 `json:"gini"`
+	Jain         float64 `json:"jain"`
+	HottestShare float64 `json:"hottest_share"`
+	Idle         int     `json:"idle"`
+}
+
+// Keys figures.
+type Keys struct {
+	Distinct int64    `json:"distinct"`
+	Top      []HotKey `json:"top"`
+	Ordering Ordering `json:"ordering"`
+	PerPart  []int64  `json:"per_partition,omitempty"`
+}
+
+// HotKey is one of the most frequent keys.
+type HotKey struct {
+	Key   string  `json:"key"`
+	Share float64 `json:"share"`
+}
+
+// Ordering: how well per-entity order can hold.
+type Ordering struct {
+	PreservedShare float64 `json:"preserved_share"`
+	MaxSpread      int     `json:"max_spread"`
+}
+
+// Delivery verification counts.
+type Delivery struct {
+	Lost       int64 `json:"lost"`
+	Duplicated int64 `json:"duplicated"`
+	Reordered  int64 `json:"reordered"`
+	Foreign    int64 `json:"foreign,omitempty"`
+}
+
+// FaultResult records one executed fault.
+type FaultResult struct {
+	Kind       string  `json:"kind"`
+	Group      string  `json:"group,omitempty"`
+	Instance   int     `json:"instance"`
+	AtS        float64 `json:"at_s"`
+	FailoverMs float64 `json:"failover_ms"`
+}
+
+// GateResult is one evaluated gate.
+type GateResult struct {
+	Expr  string  `json:"expr"`
+	Value float64 `json:"value"`
+	Pass  bool    `json:"pass"`
+	Error string  `json:"error,omitempty"`
+}
+
+// Sample is one point of the per-second time series.
+type Sample struct {
+	T        float64 `json:"t"`
+	Sent     int64   `json:"sent"`
+	Acked    int64   `json:"acked"`
+	Consumed int64   `json:"consumed"`
+	Lag      int64   `json:"lag"`
+	P99Ms    float64 `json:"p99_ms"`
+}

@@ -1,0 +1,280 @@
+// Package workloads holds the experiment model: the YAML v1 schema and its
+// defaults, validation and matrix expansion; the traffic model events are drawn
+// from; the rate shapes (pacers); and the runner that drives a broker with them.
+//
+// Data flows one way: YAML -> validated Experiment -> runner -> report.Result.
+package workloads
+
+import (
+	"time"
+)
+
+// SchemaVersion is the only experiment file version this build understands.
+const SchemaVersion = 1
+
+// Experiment is one fully-resolved, validated run description. Every field has
+// a default (see Defaults), so a zero-config experiment is runnable.
+//
+// The yaml tags are the file's names; `--set path=value` addresses fields by
+// the dotted chain of those names (workload.keying.strategy).
+type Experiment struct {
+	// Version of the file format. Default 1; any other value is an error.
+	Version int `yaml:"version"`
+	// Name labels the result. Default: the file's base name.
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	// Seed makes event generation deterministic. Default 1.
+	Seed int64 `yaml:"seed"`
+
+	// Cluster targets an external cluster; nil means the embedded broker.
+	Cluster *Cluster `yaml:"cluster"`
+	Topic   Topic    `yaml:"topic"`
+
+	// Duration of the measured phase. Default 20s.
+	Duration Duration `yaml:"duration"`
+	// Warmup runs before the measured phase; its messages are excluded from
+	// every figure. Default 0.
+	Warmup Duration `yaml:"warmup"`
+	// Drain bounds how long consumers may take to catch up once producers
+	// stop. Default 15s.
+	Drain Duration `yaml:"drain"`
+
+	Workload  Workload        `yaml:"workload"`
+	Producer  Producer        `yaml:"producer"`
+	Consumers []ConsumerGroup `yaml:"consumers"`
+	Faults    []Fault         `yaml:"faults"`
+
+	// Matrix maps dotted paths to value lists; every combination is a variant.
+	// It is expanded before decoding (see Variants), so a decoded Experiment
+	// of one variant has an empty Matrix.
+	Matrix map[string][]any `yaml:"matrix"`
+
+	// Gates are `PATH OP NUMBER` expressions checked per variant at the end.
+	Gates []string `yaml:"gates"`
+}
+
+// Cluster describes an external Kafka cluster.
+type Cluster struct {
+	Brokers []string `yaml:"brokers"`
+	SASL    *SASL    `yaml:"sasl"`
+	TLS     *TLS     `yaml:"tls"`
+}
+
+// SASL credentials. Password is a Secret: it never prints.
+type SASL struct {
+	// Mechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
+	Mechanism string `yaml:"mechanism"`
+	Username  string `yaml:"username"`
+	Password  Secret `yaml:"password"`
+}
+
+// TLS settings; an empty struct means TLS with the system roots.
+type TLS struct {
+	CA                 string `yaml:"ca"`
+	Cert               string `yaml:"cert"`
+	Key                string `yaml:"key"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// Topic the experiment produces to and consumes from.
+type Topic struct {
+	// Name of the topic. Default "kbench-<experiment name>"; each variant of a
+	// matrix gets its own fresh topic (name plus a variant suffix).
+	Name string `yaml:"name"`
+	// Partitions. Default 6.
+	Partitions int `yaml:"partitions"`
+	// Replication factor. Default 1 (the embedded broker does not replicate).
+	Replication int `yaml:"replication"`
+	// Keep the topic after the run. Default false: kbench deletes what it made.
+	Keep bool `yaml:"keep"`
+}
+
+// Workload is what the producers send.
+type Workload struct {
+	// Rate in messages per second over all producers; 0 = as fast as
+	// possible. Default 1000.
+	Rate float64 `yaml:"rate"`
+	// Shape of the rate over time. Default constant.
+	Shape   Shape   `yaml:"shape"`
+	Message Message `yaml:"message"`
+	Traffic Traffic `yaml:"traffic"`
+	Keying  Keying  `yaml:"keying"`
+	// Messages, when > 0, stops producing after that many messages (the
+	// duration still bounds the run). Default 0 = no limit.
+	Messages int64 `yaml:"messages"`
+}
+
+// Shape is a rate shape; Kind selects which of the other fields apply.
+//
+//	constant: rate (workload.rate)
+//	ramp:     from, to, over
+//	step:     steps [{rate, for}]
+//	sine:     mean, amplitude, period
+//	burst:    base, peak, every, for
+type Shape struct {
+	Kind      string   `yaml:"kind"`
+	From      float64  `yaml:"from"`
+	To        float64  `yaml:"to"`
+	Over      Duration `yaml:"over"`
+	Steps     []Step   `yaml:"steps"`
+	Mean      float64  `yaml:"mean"`
+	Amplitude float64  `yaml:"amplitude"`
+	Period    Duration `yaml:"period"`
+	Base      float64  `yaml:"base"`
+	Peak      float64  `yaml:"peak"`
+	Every     Duration `yaml:"every"`
+	For       Duration `yaml:"for"`
+}
+
+// Step is one segment of a step shape.
+type Step struct {
+	Rate float64  `yaml:"rate"`
+	For  Duration `yaml:"for"`
+}
+
+// Message describes the record value.
+type Message struct {
+	// Size of the value in bytes, kbench header included. Default 512.
+	Size Size `yaml:"size"`
+	// Format: "bytes" (filler) or "json" (the API event as JSON, padded to
+	// Size). Default bytes.
+	Format string `yaml:"format"`
+}
+
+// Traffic is the event model keys are drawn from.
+type Traffic struct {
+	// Services: a count (drawn from the built-in catalog) or use List.
+	// Default 5.
+	Services int `yaml:"services"`
+	// List overrides Services with explicit services.
+	List []Service `yaml:"list"`
+	// PathsPerService for generated services. Default 8.
+	PathsPerService int `yaml:"paths_per_service"`
+	// NodesPerService (pods). Default 4.
+	NodesPerService int `yaml:"nodes_per_service"`
+	// Users. Default 100000.
+	Users      int        `yaml:"users"`
+	Popularity Popularity `yaml:"popularity"`
+	Hot        *Hot       `yaml:"hot"`
+}
+
+// Service is one explicit service of the catalog.
+type Service struct {
+	Name   string   `yaml:"name"`
+	Weight float64  `yaml:"weight"`
+	Paths  []string `yaml:"paths"`
+	Nodes  int      `yaml:"nodes"`
+}
+
+// Popularity of services and paths. Default zipf with s=1.1.
+type Popularity struct {
+	Kind string  `yaml:"kind"` // uniform | zipf
+	S    float64 `yaml:"s"`
+}
+
+// Hot is a hot-key event: from At for For, Share of all events go to Key.
+type Hot struct {
+	At    Duration `yaml:"at"`
+	For   Duration `yaml:"for"`
+	Key   string   `yaml:"key"`
+	Share float64  `yaml:"share"`
+}
+
+// Keying maps events to keys and keys to partitions.
+type Keying struct {
+	// Strategy: none | path | service | node | composite | random | salted.
+	// Default path.
+	Strategy string `yaml:"strategy"`
+	// Fields joined by "|" for composite. Default [service, node].
+	Fields []string `yaml:"fields"`
+	// Salts for salted. Default 8.
+	Salts int `yaml:"salts"`
+	// Partitioner: murmur2 | crc32 | fnv1a | round-robin | sticky | jump.
+	// Default murmur2 (the Java client's default).
+	Partitioner string `yaml:"partitioner"`
+	// OrderBy names the entity whose order matters: service | path | node |
+	// user | key. Default service.
+	OrderBy string `yaml:"order_by"`
+}
+
+// Producer settings.
+type Producer struct {
+	// Driver: kafka-go (default) | franz-go.
+	Driver string `yaml:"driver"`
+	// Instances: independent producer clients. Default 1.
+	Instances int `yaml:"instances"`
+	// BatchSize: max messages per batch. Default 1000.
+	BatchSize int `yaml:"batch_size"`
+	// BatchBytes: max bytes per batch. Default 1MiB.
+	BatchBytes Size `yaml:"batch_bytes"`
+	// Linger: how long a partial batch waits. Default 5ms (kafka-go's own
+	// default of 1s would dominate every latency figure).
+	Linger Duration `yaml:"linger"`
+	// Acks: "0", "1" or "all". Default all.
+	Acks string `yaml:"acks"`
+	// Compression: none | gzip | snappy | lz4 | zstd. Default none.
+	Compression string `yaml:"compression"`
+	// MaxInFlight bounds messages handed to the client but not yet
+	// acknowledged, per instance. Default 100000.
+	MaxInFlight int `yaml:"max_in_flight"`
+}
+
+// ConsumerGroup is one consumer group.
+type ConsumerGroup struct {
+	// Group id. Required.
+	Group string `yaml:"group"`
+	// Instances (group members). Default 1.
+	Instances int `yaml:"instances"`
+	// Commit: auto | after-process | before-process | transactional.
+	// Default after-process.
+	Commit     string     `yaml:"commit"`
+	Processing Processing `yaml:"processing"`
+	// SessionTimeout. Default 10s.
+	SessionTimeout Duration `yaml:"session_timeout"`
+	// HeartbeatInterval. Default 3s.
+	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+}
+
+// Processing simulates per-message work.
+type Processing struct {
+	Delay Duration `yaml:"delay"`
+}
+
+// Fault is a scheduled fault.
+type Fault struct {
+	At       Duration `yaml:"at"`
+	Kind     string   `yaml:"kind"`
+	Group    string   `yaml:"group"`
+	Instance int      `yaml:"instance"`
+	For      Duration `yaml:"for"`
+	// Rate is the share of requests affected, for broker faults. Default 1.
+	Rate float64 `yaml:"rate"`
+	// Latency added, for latency faults.
+	Latency Duration `yaml:"latency"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("30s").
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Size is a byte count written as 512, 64KiB or 1MiB.
+type Size int64
+
+// Secret is a string that never renders: String, MarshalJSON and MarshalYAML
+// all print a placeholder.
+type Secret string
+
+const secretMask = "******"
+
+func (s Secret) String() string { return secretMask }
+
+// MarshalJSON hides the secret.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + secretMask + `"`), nil }
+
+// MarshalYAML hides the secret.
+func (s Secret) MarshalYAML() (any, error) { return secretMask, nil }
+
+// Reveal returns the secret for handing to a client; never log it.
+func (s Secret) Reveal() string { return string(s) }
