@@ -1,0 +1,179 @@
+// Package admin is kbench's control plane: create and delete the topic, read
+// partition offsets and group commits (lag the way monitoring tools compute
+// it: high watermark minus committed offset), and trim consumed records. It
+// uses franz-go's kadm, independent of the data-plane driver under test.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Client talks to one cluster. Safe for concurrent use.
+type Client struct {
+	cl  *kgo.Client
+	adm *kadm.Client
+}
+
+// Options configure the connection. Extra kgo options carry SASL and TLS.
+type Options struct {
+	Brokers []string
+	// DialTimeout bounds connecting to a broker. Default 5s.
+	DialTimeout time.Duration
+	Extra       []kgo.Opt
+}
+
+// New connects lazily; the first request reports an unreachable broker.
+func New(o Options) (*Client, error) {
+	if len(o.Brokers) == 0 {
+		return nil, errors.New("admin: no brokers")
+	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = 5 * time.Second
+	}
+	opts := append([]kgo.Opt{
+		kgo.SeedBrokers(o.Brokers...),
+		kgo.DialTimeout(o.DialTimeout),
+		kgo.RequestRetries(2),
+		kgo.RetryTimeout(5 * time.Second),
+		kgo.MetadataMinAge(100 * time.Millisecond),
+	}, o.Extra...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{cl: cl, adm: kadm.NewClient(cl)}, nil
+}
+
+// Close releases connections.
+func (c *Client) Close() { c.cl.Close() }
+
+// Ping checks that at least one broker answers, within ctx.
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.adm.BrokerMetadata(ctx)
+	return err
+}
+
+// CreateTopic creates topic with the given partitions and replication, and
+// waits until every partition has a leader. An existing topic with the same
+// partition count is accepted; a different count is an error.
+func (c *Client) CreateTopic(ctx context.Context, topic string, partitions, replication int) error {
+	resp, err := c.adm.CreateTopic(ctx, int32(partitions), int16(replication), nil, topic)
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		return fmt.Errorf("create topic %q: %w", topic, err)
+	}
+	_ = resp
+	for {
+		md, err := c.adm.Metadata(ctx, topic)
+		if err == nil {
+			if td, ok := md.Topics[topic]; ok && td.Err == nil {
+				if len(td.Partitions) != partitions {
+					return fmt.Errorf("topic %q exists with %d partitions, the experiment wants %d", topic, len(td.Partitions), partitions)
+				}
+				ready := true
+				for _, p := range td.Partitions {
+					if p.Leader < 0 || p.Err != nil {
+						ready = false
+					}
+				}
+				if ready {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("topic %q not ready: %w", topic, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// DeleteTopic deletes topic; a missing topic is not an error.
+func (c *Client) DeleteTopic(ctx context.Context, topic string) error {
+	resp, err := c.adm.DeleteTopics(ctx, topic)
+	if err != nil {
+		return err
+	}
+	if r, ok := resp[topic]; ok && r.Err != nil && !errors.Is(r.Err, kerr.UnknownTopicOrPartition) {
+		return r.Err
+	}
+	return nil
+}
+
+// EndOffsets returns each partition's high watermark, indexed by partition.
+func (c *Client) EndOffsets(ctx context.Context, topic string, partitions int) ([]int64, error) {
+	lo, err := c.adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	return flattenListed(lo, topic, partitions)
+}
+
+// StartOffsets returns each partition's log start offset.
+func (c *Client) StartOffsets(ctx context.Context, topic string, partitions int) ([]int64, error) {
+	lo, err := c.adm.ListStartOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	return flattenListed(lo, topic, partitions)
+}
+
+func flattenListed(lo kadm.ListedOffsets, topic string, partitions int) ([]int64, error) {
+	out := make([]int64, partitions)
+	ps := lo[topic]
+	for p := 0; p < partitions; p++ {
+		o, ok := ps[int32(p)]
+		if !ok {
+			return nil, fmt.Errorf("no offset for %s[%d]", topic, p)
+		}
+		if o.Err != nil {
+			return nil, fmt.Errorf("offset for %s[%d]: %w", topic, p, o.Err)
+		}
+		out[p] = o.Offset
+	}
+	return out, nil
+}
+
+// Committed returns group's committed offset per partition of topic; -1
+// where the group has committed nothing.
+func (c *Client) Committed(ctx context.Context, group, topic string, partitions int) ([]int64, error) {
+	resp, err := c.adm.FetchOffsets(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, partitions)
+	for p := range out {
+		out[p] = -1
+		if o, ok := resp.Lookup(topic, int32(p)); ok && o.Err == nil {
+			out[p] = o.At
+		}
+	}
+	return out, nil
+}
+
+// DeleteRecords removes records below before[p] on each partition (entries
+// <= 0 are skipped). This is how kbench keeps the embedded broker's memory
+// bounded on long runs.
+func (c *Client) DeleteRecords(ctx context.Context, topic string, before []int64) error {
+	var os kadm.Offsets
+	for p, o := range before {
+		if o > 0 {
+			os.AddOffset(topic, int32(p), o, -1)
+		}
+	}
+	if len(os) == 0 {
+		return nil
+	}
+	resp, err := c.adm.DeleteRecords(ctx, os)
+	if err != nil {
+		return err
+	}
+	return resp.Error()
+}

@@ -1,0 +1,132 @@
+// Package driver adapts real Kafka clients to what the runner needs: a
+// producer that takes records whose partition kbench already chose and
+// reports each acknowledgement, and a group consumer that hands every record
+// to a handler. Each client library is one file; kafka-go is the default.
+package driver
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"time"
+)
+
+// Record is one message to produce. Key, Value and Header stay owned by the
+// caller and must not change until the record is acknowledged.
+type Record struct {
+	// Partition chosen by kbench's partitioner; the client must not re-place it.
+	Partition int
+	Key       []byte // nil: no key
+	Value     []byte
+	Header    []byte // the kbench wire header, sent as record header "kbench"
+	// Token comes back in the Ack untouched (a pointer does not allocate).
+	Token any
+}
+
+// Ack reports one record's outcome.
+type Ack struct {
+	Partition int
+	Offset    int64
+	Header    []byte
+	Key       []byte
+	Bytes     int // key + value + header bytes
+	Token     any
+}
+
+// AckFunc receives acknowledgements, a partition's batch at a time, from
+// client goroutines (concurrently across partitions). at is when the client
+// learned the outcome; err is non-nil when the whole batch failed.
+type AckFunc func(acks []Ack, at time.Time, err error)
+
+// Producer hands records to a client asynchronously.
+type Producer interface {
+	// Produce hands records to the client; it returns once the client has
+	// taken them (not once they are acknowledged).
+	Produce(ctx context.Context, recs []Record) error
+	// Close flushes what is outstanding, waiting until ctx ends at most.
+	Close(ctx context.Context) error
+}
+
+// ProducerConfig is what every producer driver understands.
+type ProducerConfig struct {
+	Brokers []string
+	Topic   string
+	// ClientID names the connection on the broker. Default "kbench".
+	ClientID string
+	// BatchSize: most messages per produce batch.
+	BatchSize int
+	// BatchBytes: most bytes per produce batch.
+	BatchBytes int64
+	// Linger: how long a partial batch waits for more messages.
+	Linger time.Duration
+	// Acks: "0", "1" or "all".
+	Acks string
+	// Compression: none | gzip | snappy | lz4 | zstd.
+	Compression string
+	// WriteTimeout bounds one produce request. Default 10s.
+	WriteTimeout time.Duration
+	// MaxAttempts per batch, including the first. Default 3.
+	MaxAttempts int
+	OnAck       AckFunc
+	Net         Net
+}
+
+// Net holds connection settings shared by producers and consumers.
+type Net struct {
+	TLS  *tls.Config
+	SASL *SASL
+	// Dial, when set, opens every connection (fault injection wraps it).
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// DialTimeout. Default 5s.
+	DialTimeout time.Duration
+}
+
+// SASL credentials for a driver.
+type SASL struct {
+	Mechanism string // PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
+	Username  string
+	Password  string
+}
+
+// Message is one consumed record as the handler sees it. Valid only during
+// the handler call.
+type Message struct {
+	Partition int
+	Offset    int64
+	Key       []byte
+	Value     []byte
+	// Header is the kbench header's bytes, nil when the record has none.
+	Header []byte
+	// At is when the client delivered the record to kbench.
+	At time.Time
+}
+
+// ConsumerConfig is what every consumer driver understands.
+type ConsumerConfig struct {
+	Brokers []string
+	Topic   string
+	Group   string
+	// Instance distinguishes members in client ids.
+	Instance int
+	// Commit: auto | after-process | before-process.
+	Commit            string
+	SessionTimeout    time.Duration
+	HeartbeatInterval time.Duration
+	// AutoCommitInterval for Commit=auto (and the flush interval for
+	// after-process commits). Default 200ms.
+	AutoCommitInterval time.Duration
+	Net                Net
+}
+
+// Handler processes one message. Returning an error stops the consumer.
+type Handler func(m *Message) error
+
+// Consumer is one group member.
+type Consumer interface {
+	// Run fetches and handles messages until ctx ends or Close is called.
+	Run(ctx context.Context, h Handler) error
+	// Close leaves the group cleanly (commits what commit mode allows).
+	Close() error
+	// Rebalances this member has gone through.
+	Rebalances() int64
+}
