@@ -25,11 +25,11 @@ func TestMurmur2JavaVectors(t *testing.T) {
 		{"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971},
 		{"abc", 479470107},
 		{"", 275646681},
-		{"kafka", int32(-798503068)},      // 0xd067cf64
+		{"kafka", int32(-798503068)},       // 0xd067cf64
 		{"giberish123456789", -1890243828}, // 0x8f552b0c
-		{"1234", -1614185708},             // 0x9fc97b14
-		{"234", -406844982},               // 0xe7c009ca
-		{"34", -2026295078},               // 0x873930da
+		{"1234", -1614185708},              // 0x9fc97b14
+		{"234", -406844982},                // 0xe7c009ca
+		{"34", -2026295078},                // 0x873930da
 	}
 	for _, c := range cases {
 		if got := int32(Murmur2([]byte(c.in))); got != c.want {
