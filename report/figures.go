@@ -68,14 +68,15 @@ var headline = []Figure{
 	{"delivery", "delivery.reordered", "reordered", LowerBetter, "int"},
 }
 
-// groupFigures are repeated for every consumer group; %s is the group.
+// groupFigures are repeated for every consumer group (Section becomes
+// "group NAME"); %s in Path is the group.
 var groupFigures = []Figure{
-	{"consume", "consume.groups.%s.messages", "%s consumed", Neutral, "int"},
-	{"consume", "consume.groups.%s.lag.max", "%s lag max", LowerBetter, "int"},
-	{"consume", "consume.groups.%s.lag.final", "%s lag final", LowerBetter, "int"},
-	{"consume", "consume.groups.%s.lag.drain_ms", "%s drain ms", LowerBetter, "ms"},
-	{"consume", "consume.groups.%s.rebalances", "%s rebalances", LowerBetter, "int"},
-	{"consume", "consume.groups.%s.failover_ms", "%s failover ms", LowerBetter, "ms"},
+	{"consume", "consume.groups.%s.messages", "consumed", Neutral, "int"},
+	{"consume", "consume.groups.%s.lag.max", "lag max", LowerBetter, "int"},
+	{"consume", "consume.groups.%s.lag.final", "lag final", LowerBetter, "int"},
+	{"consume", "consume.groups.%s.lag.drain_ms", "drain ms", LowerBetter, "ms"},
+	{"consume", "consume.groups.%s.rebalances", "rebalances", LowerBetter, "int"},
+	{"consume", "consume.groups.%s.failover_ms", "failover ms", LowerBetter, "ms"},
 }
 
 // Figures returns the headline figures for a set of variants: the fixed
@@ -91,7 +92,7 @@ func Figures(vs ...*Variant) []Figure {
 	for _, g := range groupNames(vs...) {
 		for _, f := range groupFigures {
 			f.Path = sprintf(f.Path, quoteSeg(g))
-			f.Label = sprintf(f.Label, g)
+			f.Section = "group " + g
 			out = append(out, f)
 		}
 	}

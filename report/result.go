@@ -22,6 +22,9 @@ type Result struct {
 	Broker   BrokerInfo `json:"broker"`
 	Shard    string     `json:"shard,omitempty"`
 	Variants []Variant  `json:"variants"`
+	// Baseline is the comparison with a baseline result (run --baseline),
+	// when there was one.
+	Baseline *Comparison `json:"baseline,omitempty"`
 	// Passed is true when every gate of every variant passed (and no
 	// baseline comparison regressed).
 	Passed bool `json:"passed"`

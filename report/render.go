@@ -1,0 +1,441 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Formats lists the formats Render accepts.
+var Formats = []string{"text", "json", "csv", "markdown", "html"}
+
+// Render writes r in one format: text, json, csv, markdown or html.
+func Render(w io.Writer, r *Result, format string) error {
+	switch strings.ToLower(format) {
+	case "text", "txt", "":
+		return RenderText(w, r)
+	case "json":
+		return RenderJSON(w, r)
+	case "csv":
+		return RenderCSV(w, r)
+	case "markdown", "md":
+		return RenderMarkdown(w, r)
+	case "html":
+		return RenderHTML(w, r)
+	}
+	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+}
+
+// RenderJSON writes result.json: the Result, indented.
+func RenderJSON(w io.Writer, r *Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// formatFigure formats a figure value for tables.
+func formatFigure(x float64, format string) string {
+	switch format {
+	case "int":
+		return groupThousands(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
+	case "f1":
+		return groupThousands(strconv.FormatFloat(x, 'f', 1, 64))
+	case "f2":
+		return groupThousands(strconv.FormatFloat(x, 'f', 2, 64))
+	case "f3":
+		return strconv.FormatFloat(x, 'f', 3, 64)
+	case "pct":
+		return strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
+	case "ms":
+		return formatMs(x)
+	}
+	return strconv.FormatFloat(x, 'g', 6, 64)
+}
+
+// formatMs keeps about four significant digits.
+func formatMs(x float64) string {
+	a := math.Abs(x)
+	switch {
+	case a == 0:
+		return "0"
+	case a < 10:
+		return strconv.FormatFloat(x, 'f', 3, 64)
+	case a < 100:
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	case a < 1000:
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	return groupThousands(strconv.FormatFloat(x, 'f', 0, 64))
+}
+
+func groupThousands(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	out := b.String()
+	if hasFrac {
+		out += "." + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// cell is one formatted figure of one variant.
+type cell struct {
+	text string
+	best bool
+	ok   bool
+}
+
+// figureRow evaluates one figure over the variants and marks the best.
+func figureRow(f Figure, vs []*Variant) []cell {
+	cells := make([]cell, len(vs))
+	vals := make([]float64, len(vs))
+	n := 0
+	for i, v := range vs {
+		x, err := Lookup(v, f.Path)
+		if err != nil {
+			cells[i] = cell{text: "-"}
+			continue
+		}
+		vals[i] = x
+		cells[i] = cell{text: formatFigure(x, f.Format), ok: true}
+		n++
+	}
+	if f.Better == Neutral || n < 2 {
+		return cells
+	}
+	best, worst := math.NaN(), math.NaN()
+	for i, c := range cells {
+		if !c.ok {
+			continue
+		}
+		x := vals[i]
+		if f.Better == LowerBetter {
+			x = -x
+		}
+		if math.IsNaN(best) || x > best {
+			best = x
+		}
+		if math.IsNaN(worst) || x < worst {
+			worst = x
+		}
+	}
+	if best == worst {
+		return cells // all equal: nothing to mark
+	}
+	// Mark every variant whose shown value equals the best shown value, so
+	// rounding never singles out one of several equal-looking numbers.
+	bestText := ""
+	for i := range cells {
+		x := vals[i]
+		if f.Better == LowerBetter {
+			x = -x
+		}
+		if cells[i].ok && x == best {
+			bestText = cells[i].text
+		}
+	}
+	marked := 0
+	for i := range cells {
+		if cells[i].ok && cells[i].text == bestText {
+			cells[i].best = true
+			marked++
+		}
+	}
+	if marked == n {
+		for i := range cells {
+			cells[i].best = false
+		}
+	}
+	return cells
+}
+
+func variantPtrs(r *Result) []*Variant {
+	vs := make([]*Variant, len(r.Variants))
+	for i := range r.Variants {
+		vs[i] = &r.Variants[i]
+	}
+	return vs
+}
+
+// sections groups figures by Section, keeping order.
+func sections(fs []Figure) (names []string, by map[string][]Figure) {
+	by = map[string][]Figure{}
+	for _, f := range fs {
+		if _, ok := by[f.Section]; !ok {
+			names = append(names, f.Section)
+		}
+		by[f.Section] = append(by[f.Section], f)
+	}
+	return names, by
+}
+
+func sectionTitle(s string) string {
+	switch s {
+	case "produce":
+		return "Produce"
+	case "e2e":
+		return "End-to-end"
+	case "skew":
+		return "Partition skew"
+	case "keys":
+		return "Keys"
+	case "delivery":
+		return "Delivery"
+	}
+	if g, ok := strings.CutPrefix(s, "group "); ok {
+		return "Consumer group " + g
+	}
+	return s
+}
+
+// sectionHasData reports whether any variant measured any figure of fs.
+func sectionHasData(fs []Figure, vs []*Variant) bool {
+	for _, f := range fs {
+		for _, v := range vs {
+			if _, err := Lookup(v, f.Path); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func sortedParams(p map[string]string) string {
+	ks := make([]string, 0, len(p))
+	for k := range p {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	var parts []string
+	for _, k := range ks {
+		parts = append(parts, k+"="+p[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+func configLine(c VariantConfig) string { return strings.Join(configParts(c), ", ") }
+
+func configParts(c VariantConfig) []string {
+	var parts []string
+	add := func(s string) {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if c.Strategy != "" {
+		add("keying " + c.Strategy)
+	}
+	add(c.Partitioner)
+	if c.Partitions > 0 {
+		add(fmt.Sprintf("%d partitions", c.Partitions))
+	}
+	if c.Acks != "" {
+		add("acks=" + c.Acks)
+	}
+	if c.BatchSize > 0 {
+		add(fmt.Sprintf("batch %d", c.BatchSize))
+	}
+	if c.Linger != "" {
+		add("linger " + c.Linger)
+	}
+	if c.Compression != "" {
+		if c.Compression != "" {
+			add("compression " + c.Compression)
+		}
+	}
+	if c.Producers > 0 {
+		add(fmt.Sprintf("%d producers", c.Producers))
+	}
+	if c.MessageSize > 0 {
+		add(fmt.Sprintf("%d B messages", c.MessageSize))
+	}
+	if c.TargetRate > 0 {
+		add(formatFigure(c.TargetRate, "int") + " msg/s target")
+	} else {
+		add("unthrottled")
+	}
+	add(c.Driver)
+	return parts
+}
+
+// splitConfig separates the settings every variant shares from each
+// variant's own.
+func splitConfig(vs []*Variant) (common []string, own [][]string) {
+	count := map[string]int{}
+	all := make([][]string, len(vs))
+	for i, v := range vs {
+		all[i] = configParts(v.Config)
+		for _, p := range all[i] {
+			count[p]++
+		}
+	}
+	own = make([][]string, len(vs))
+	for i := range vs {
+		for _, p := range all[i] {
+			if count[p] == len(vs) && len(vs) > 1 {
+				if i == 0 {
+					common = append(common, p)
+				}
+				continue
+			}
+			own[i] = append(own[i], p)
+		}
+	}
+	return common, own
+}
+
+func status(r *Result) string {
+	switch {
+	case !r.Complete && r.Error != "":
+		return "incomplete: " + r.Error
+	case !r.Complete:
+		return "incomplete"
+	}
+	return "complete"
+}
+
+// sparkline maps values to ▁..█ against max (values above max clip).
+func sparkline(vals []float64, max float64) string {
+	const ticks = "▁▂▃▄▅▆▇█"
+	var b strings.Builder
+	for _, x := range vals {
+		i := 0
+		if max > 0 && x > 0 {
+			i = int(math.Ceil(x / max * 7))
+			if i > 7 {
+				i = 7
+			}
+		}
+		b.WriteString(string([]rune(ticks)[i]))
+	}
+	return b.String()
+}
+
+// downsample keeps at most n points, taking each bucket's maximum.
+func downsample(vals []float64, n int) []float64 {
+	if len(vals) <= n {
+		return vals
+	}
+	out := make([]float64, n)
+	for i := range out {
+		lo, hi := i*len(vals)/n, (i+1)*len(vals)/n
+		m := vals[lo]
+		for _, x := range vals[lo:hi] {
+			m = math.Max(m, x)
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// hbar draws x/max as a bar of width runes with eighth blocks.
+func hbar(x, max float64, width int) string {
+	if max <= 0 || x <= 0 {
+		return "·"
+	}
+	eighths := int(math.Round(x / max * float64(width*8)))
+	if eighths < 1 {
+		eighths = 1
+	}
+	full, rem := eighths/8, eighths%8
+	s := strings.Repeat("█", full)
+	if rem > 0 {
+		s += string([]rune("▏▎▍▌▋▊▉")[rem-1])
+	}
+	return s
+}
+
+// series extracts per-second lag and acked-rate from the time series.
+func lagSeries(v *Variant) []float64 {
+	out := make([]float64, len(v.Timeseries))
+	for i, s := range v.Timeseries {
+		out[i] = float64(s.Lag)
+	}
+	return out
+}
+
+func rateSeries(v *Variant) []float64 {
+	out := make([]float64, len(v.Timeseries))
+	var prevT float64
+	var prev int64
+	for i, s := range v.Timeseries {
+		dt := s.T - prevT
+		if dt > 0 {
+			out[i] = float64(s.Acked-prev) / dt
+		}
+		prevT, prev = s.T, s.Acked
+	}
+	return out
+}
+
+func maxOf(vals []float64) float64 {
+	m := 0.0
+	for _, x := range vals {
+		m = math.Max(m, x)
+	}
+	return m
+}
+
+func padRight(s string, w int) string {
+	if n := utf8.RuneCountInString(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+func padLeft(s string, w int) string {
+	if n := utf8.RuneCountInString(s); n < w {
+		return strings.Repeat(" ", w-n) + s
+	}
+	return s
+}
+
+// truncate shortens s to w runes with an ellipsis.
+func truncate(s string, w int) string {
+	if utf8.RuneCountInString(s) <= w {
+		return s
+	}
+	if w <= 1 {
+		return string([]rune(s)[:w])
+	}
+	return string([]rune(s)[:w-1]) + "…"
+}
+
+// wrap breaks text into lines of at most width runes, indenting follow-ups.
+func wrap(text string, width int, indent string) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = word
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width:
+			lines = append(lines, line)
+			line = indent + word
+		default:
+			line += " " + word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
