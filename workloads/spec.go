@@ -278,3 +278,39 @@ func (s Secret) MarshalYAML() (any, error) { return secretMask, nil }
 
 // Reveal returns the secret for handing to a client; never log it.
 func (s Secret) Reveal() string { return string(s) }
+
+// String formats the duration as Go does ("1m30s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalText writes the duration as a Go duration string, in YAML and JSON.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads a Go duration string ("30s"); "0" is zero.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := parseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Bytes returns the size as an int64 byte count.
+func (s Size) Bytes() int64 { return int64(s) }
+
+// String formats the size with the largest binary unit that divides it
+// exactly: 512, 64KiB, 1MiB.
+func (s Size) String() string { return formatSize(s) }
+
+// MarshalText writes the size as String does.
+func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a size as ParseSize does.
+func (s *Size) UnmarshalText(b []byte) error {
+	v, err := ParseSize(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
