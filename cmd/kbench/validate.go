@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kbench/kbench/internal/exitcode"
+	"github.com/kbench/kbench/workloads"
+)
+
+func init() { subcommands = append(subcommands, newValidateCmd) }
+
+func newValidateCmd() *cobra.Command {
+	var sets []string
+	cmd := &cobra.Command{
+		Use:   "validate FILE|PROFILE...",
+		Short: "Check experiment files without running them",
+		Long: `Check experiment files (or built-in profiles) the way run does before it sends
+anything: strict YAML (unknown keys, wrong types, impossible values), every
+matrix variant, gate expressions and ${ENV} references.
+
+Every problem is printed to stderr as file:line:col: message; each good file
+prints "FILE: ok (N variants)" to stdout. Exit code 2 when any file has an
+error, 0 otherwise.`,
+		Example: `  kbench validate my.yaml
+  kbench validate experiments/*.yaml
+  kbench validate quickstart --set workload.keying.strategy=service
+  kbench profiles show quickstart > my.yaml && kbench validate my.yaml`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runValidate(cmd, args, sets)
+		},
+	}
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a field before validating: `path=value` (repeatable)")
+	return cmd
+}
+
+func runValidate(cmd *cobra.Command, args, sets []string) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	failed := false
+	for _, arg := range args {
+		plan, err := workloads.Resolve(arg, sets)
+		if err != nil {
+			failed = true
+			var fe workloads.Errors
+			if errors.As(err, &fe) {
+				for _, e := range fe {
+					fmt.Fprintln(stderr, e.Error())
+				}
+			} else {
+				fmt.Fprintf(stderr, "%s: %v\n", arg, err)
+			}
+			continue
+		}
+		n := len(plan.Variants)
+		plural := "s"
+		if n == 1 {
+			plural = ""
+		}
+		fmt.Fprintf(stdout, "%s: ok (%d variant%s)\n", arg, n, plural)
+	}
+	if failed {
+		return silent(exitcode.Config)
+	}
+	return nil
+}
