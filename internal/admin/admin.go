@@ -177,3 +177,69 @@ func (c *Client) DeleteRecords(ctx context.Context, topic string, before []int64
 	}
 	return resp.Error()
 }
+
+// GroupReady reports whether group is Stable with exactly members members,
+// each holding an assignment.
+func (c *Client) GroupReady(ctx context.Context, group string, members int) (bool, error) {
+	dg, err := c.adm.DescribeGroups(ctx, group)
+	if err != nil {
+		return false, err
+	}
+	g, ok := dg[group]
+	if !ok {
+		return false, nil
+	}
+	if g.Err != nil {
+		return false, g.Err
+	}
+	if g.State != "Stable" || len(g.Members) != members {
+		return false, nil
+	}
+	return true, nil
+}
+
+// TrimCommitted deletes, on every topic some group has committed offsets
+// for, the records below the lowest committed offset of those groups. Used
+// by the standalone embedded broker; never pointed at a real cluster.
+func (c *Client) TrimCommitted(ctx context.Context) error {
+	groups, err := c.adm.ListGroups(ctx)
+	if err != nil {
+		return err
+	}
+	low := map[string]map[int32]int64{}
+	for _, g := range groups.Groups() {
+		offs, err := c.adm.FetchOffsets(ctx, g)
+		if err != nil {
+			continue
+		}
+		offs.Each(func(o kadm.OffsetResponse) {
+			if o.Err != nil || o.At < 0 {
+				return
+			}
+			ps := low[o.Topic]
+			if ps == nil {
+				ps = map[int32]int64{}
+				low[o.Topic] = ps
+			}
+			if cur, ok := ps[o.Partition]; !ok || o.At < cur {
+				ps[o.Partition] = o.At
+			}
+		})
+	}
+	var os kadm.Offsets
+	for t, ps := range low {
+		for p, at := range ps {
+			if at > 0 {
+				os.AddOffset(t, p, at, -1)
+			}
+		}
+	}
+	if len(os) == 0 {
+		return nil
+	}
+	resp, err := c.adm.DeleteRecords(ctx, os)
+	if err != nil {
+		return err
+	}
+	return resp.Error()
+}
