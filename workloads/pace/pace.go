@@ -286,7 +286,7 @@ func (s Sine) due(n float64) float64 {
 		} else {
 			lo = t
 		}
-		if math.Abs(f) < 1e-9 || hi-lo < 1e-10 {
+		if f == 0 || hi-lo < 1e-10 {
 			break
 		}
 		d := s.Mean + s.Amplitude*math.Sin(w*t)
@@ -294,7 +294,11 @@ func (s Sine) due(n float64) float64 {
 		if d <= 0 || !(nt > lo && nt < hi) {
 			nt = (lo + hi) / 2
 		}
+		step := math.Abs(nt - t)
 		t = nt
+		if step < 1e-10 { // a tenth of a nanosecond
+			break
+		}
 	}
 	return k*P + t
 }
