@@ -280,7 +280,8 @@ func (s Sine) due(n float64) float64 {
 		t = P
 	}
 	for it := 0; it < 60; it++ {
-		f := s.Mean*t + s.Amplitude/w*(1-math.Cos(w*t)) - r
+		sin, cos := math.Sincos(w * t)
+		f := s.Mean*t + s.Amplitude/w*(1-cos) - r
 		if f > 0 {
 			hi = t
 		} else {
@@ -289,7 +290,7 @@ func (s Sine) due(n float64) float64 {
 		if f == 0 || hi-lo < 1e-10 {
 			break
 		}
-		d := s.Mean + s.Amplitude*math.Sin(w*t)
+		d := s.Mean + s.Amplitude*sin
 		nt := t - f/d
 		if d <= 0 || !(nt > lo && nt < hi) {
 			nt = (lo + hi) / 2
