@@ -71,10 +71,13 @@ func (l *loader) applySets(root *yaml.Node, sets []string) []string {
 			}
 			continue
 		}
-		if err := l.setPath(root, path, val); err != nil {
+		// Work on a copy so a failing path leaves no half-built keys behind.
+		tmp := l.copyNode(root)
+		if err := l.setPath(tmp, path, val); err != nil {
 			l.errs = append(l.errs, FieldError{File: SetFile, Path: path, Msg: fmt.Sprintf("%s: %v", s, err)})
 			continue
 		}
+		*root = *tmp
 		paths = append(paths, path)
 	}
 	return paths
@@ -112,6 +115,9 @@ func strNode(s string, at *yaml.Node) *yaml.Node {
 // index may be one past the end (appending); the absent `consumers` list
 // stands for the default group, so consumers.0.instances=3 changes it.
 func (l *loader) setPath(root *yaml.Node, path string, val *yaml.Node) error {
+	if err := checkPath(path, false); err != nil {
+		return err // before touching the tree
+	}
 	segs := strings.Split(path, ".")
 	t := reflect.TypeOf(Experiment{})
 	cur, prefix := root, ""
@@ -213,7 +219,8 @@ func newContainer(t reflect.Type, path string, at *yaml.Node) *yaml.Node {
 }
 
 // checkPath reports whether path names a settable value of the schema.
-func checkPath(path string) error {
+// A matrix may not vary matrix, name or version.
+func checkPath(path string, matrix bool) error {
 	t := reflect.TypeOf(Experiment{})
 	prefix := ""
 	for _, seg := range strings.Split(path, ".") {
@@ -230,7 +237,10 @@ func checkPath(path string) error {
 			if !ok {
 				return errors.New(unknownKey(seg, prefix, si.keys))
 			}
-			if prefix == "" && (seg == "matrix" || seg == "name" || seg == "version") {
+			if prefix == "" && seg == "matrix" {
+				return errors.New("use matrix.PATH=[v1,v2] to set a matrix axis")
+			}
+			if matrix && prefix == "" && (seg == "name" || seg == "version") {
 				return fmt.Errorf("%s cannot vary in a matrix", seg)
 			}
 			t = t.Field(f).Type
@@ -275,7 +285,7 @@ func (l *loader) matrixAxes(root *yaml.Node, pinned []string) []axis {
 			continue
 		}
 		seen[path] = key.Line
-		if err := checkPath(path); err != nil {
+		if err := checkPath(path, true); err != nil {
 			l.errAt(key, "matrix."+path, "matrix: %s: %v", path, err)
 			continue
 		}
