@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kbench/kbench/internal/exitcode"
+	"github.com/kbench/kbench/profiles"
+)
+
+// execCmd runs the root command in-process and returns its exit code and
+// output streams.
+func execCmd(t *testing.T, args ...string) (code exitcode.Code, stdout, stderr string) {
+	t.Helper()
+	root := newRootCmd()
+	var so, se bytes.Buffer
+	root.SetOut(&so)
+	root.SetErr(&se)
+	root.SetArgs(args)
+	err := root.Execute()
+	return exitcode.Of(err), so.String(), se.String()
+}
+
+func TestValidateCommand(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(good, []byte("matrix:\n  producer.acks: [1, all]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("topic:\n  partitons: 3\nproducer: {acks: 2}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := execCmd(t, "validate", good, "quickstart")
+	if code != exitcode.OK || out != good+": ok (2 variants)\nquickstart: ok (5 variants)\n" || errOut != "" {
+		t.Errorf("good: code %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+
+	code, out, errOut = execCmd(t, "validate", good, bad)
+	wantErr := bad + `:2:3: unknown key "partitons" in topic; did you mean "partitions"?` + "\n" +
+		bad + `:3:18: producer.acks: invalid value "2"; want one of 0, 1, all` + "\n"
+	if code != exitcode.Config || errOut != wantErr || out != good+": ok (2 variants)\n" {
+		t.Errorf("bad: code %d\nstdout %q\nstderr %q\nwant   %q", code, out, errOut, wantErr)
+	}
+
+	code, _, errOut = execCmd(t, "validate", good, "--set", "producer.ack=1")
+	if code != exitcode.Config || !strings.Contains(errOut, `--set: producer.ack=1: unknown key "ack" in producer; did you mean "acks"?`) {
+		t.Errorf("--set: code %d stderr %q", code, errOut)
+	}
+
+	code, _, errOut = execCmd(t, "validate", "no-such-profile")
+	if code != exitcode.Config || !strings.Contains(errOut, `unknown profile "no-such-profile"`) {
+		t.Errorf("unknown profile: code %d stderr %q", code, errOut)
+	}
+
+	if code, _, _ = execCmd(t, "validate"); code != exitcode.Config {
+		t.Errorf("no args: code %d", code)
+	}
+}
+
+func TestProfilesCommand(t *testing.T) {
+	code, out, _ := execCmd(t, "profiles")
+	if code != exitcode.OK || !strings.HasPrefix(out, "NAME") {
+		t.Fatalf("profiles: code %d out %q", code, out)
+	}
+	for _, n := range profiles.Names() {
+		if !strings.Contains(out, "\n"+n+" ") || !strings.Contains(out, profiles.Description(n)) {
+			t.Errorf("profiles output lacks %s and its description:\n%s", n, out)
+		}
+	}
+	code, out, _ = execCmd(t, "profiles", "show", "quickstart")
+	src, _ := profiles.Get("quickstart")
+	if code != exitcode.OK || out != string(src) {
+		t.Errorf("show: code %d, output differs from the embedded file", code)
+	}
+	if code, _, _ = execCmd(t, "profiles", "show", "nope"); code != exitcode.Config {
+		t.Errorf("show nope: code %d", code)
+	}
+}
