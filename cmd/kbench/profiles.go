@@ -23,7 +23,12 @@ NAME" to start your own experiment file from it.`,
 		Example: `  kbench profiles
   kbench profiles show quickstart
   kbench profiles show keying-strategies > my.yaml && kbench run my.yaml`,
-		Args: cobra.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return exitcode.Configf("unknown profiles subcommand %q; did you mean: kbench profiles show %s", args[0], args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tDESCRIPTION")
@@ -38,7 +43,12 @@ NAME" to start your own experiment file from it.`,
 		Short: "Print a built-in profile as YAML",
 		Example: `  kbench profiles show quickstart
   kbench profiles show batch-sweep > batch.yaml`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return exitcode.Configf("profiles show needs exactly one NAME (profiles: %s)", strings.Join(profiles.Names(), ", "))
+			}
+			return nil
+		},
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return profiles.Names(), cobra.ShellCompDirectiveNoFileComp
 		},

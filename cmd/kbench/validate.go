@@ -28,7 +28,12 @@ error, 0 otherwise.`,
   kbench validate experiments/*.yaml
   kbench validate quickstart --set workload.keying.strategy=service
   kbench profiles show quickstart > my.yaml && kbench validate my.yaml`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return exitcode.Configf("validate needs at least one FILE or PROFILE (see kbench validate --help)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runValidate(cmd, args, sets)
 		},
