@@ -188,9 +188,63 @@ func unknownProfile(name string) error {
 }
 
 // ToYAML renders the experiment as a version 1 file that loads back to the
-// same experiment (secrets print as ******).
+// same experiment (secrets print as ******). Keys that do not apply (the
+// parameters of other shape kinds, a consumer fault's rate, empty optional
+// sections) are left out, since the strict loader rejects them.
 func (e *Experiment) ToYAML() ([]byte, error) {
-	return yaml.Marshal(e)
+	var root yaml.Node
+	if err := root.Encode(e); err != nil {
+		return nil, err
+	}
+	dropKeys(&root, func(k string, v *yaml.Node) bool {
+		return (k == "cluster" && isNull(v)) || (k == "matrix" && len(v.Content) == 0)
+	})
+	if _, c, _ := mapGet(&root, "cluster"); c != nil {
+		dropKeys(c, func(_ string, v *yaml.Node) bool { return isNull(v) })
+	}
+	if _, w, _ := mapGet(&root, "workload"); w != nil {
+		if _, sh, _ := mapGet(w, "shape"); sh != nil {
+			need := shapeParams[e.Workload.Shape.Kind]
+			dropKeys(sh, func(k string, _ *yaml.Node) bool { return k != "kind" && !contains(need, k) })
+		}
+		if _, tr, _ := mapGet(w, "traffic"); tr != nil {
+			dropKeys(tr, func(k string, v *yaml.Node) bool {
+				return (k == "hot" && isNull(v)) || (k == "list" && len(v.Content) == 0) ||
+					(k == "services" && len(e.Workload.Traffic.List) > 0)
+			})
+		}
+	}
+	if _, fs, _ := mapGet(&root, "faults"); fs != nil {
+		for i, f := range fs.Content {
+			if i >= len(e.Faults) {
+				break
+			}
+			kind := e.Faults[i].Kind
+			dropKeys(f, func(k string, _ *yaml.Node) bool {
+				switch {
+				case IsConsumerFault(kind):
+					return k == "rate" || k == "latency"
+				case IsBrokerFault(kind):
+					return k == "group" || k == "instance" || (k == "latency" && !strings.HasSuffix(kind, "-latency"))
+				}
+				return false
+			})
+		}
+	}
+	return yaml.Marshal(&root)
+}
+
+func dropKeys(m *yaml.Node, drop func(key string, v *yaml.Node) bool) {
+	if m.Kind != yaml.MappingNode {
+		return
+	}
+	out := m.Content[:0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if !drop(m.Content[i].Value, m.Content[i+1]) {
+			out = append(out, m.Content[i], m.Content[i+1])
+		}
+	}
+	m.Content = out
 }
 
 // loader holds the state of one load.
@@ -653,6 +707,10 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			d.l.errAt(n, path, "%s: expected a list, got %s", path, d.l.describe(n))
+			return
+		}
+		if len(n.Content) == 0 {
+			v.Set(reflect.Zero(t)) // [] is nil: no entries (not the default)
 			return
 		}
 		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))

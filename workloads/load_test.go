@@ -578,3 +578,42 @@ func TestFailedSetLeavesNoTrace(t *testing.T) {
 		t.Errorf("got %q want %q", got, want)
 	}
 }
+
+// ToYAML output loads back, strictly, to the same experiment.
+func TestToYAMLReloads(t *testing.T) {
+	srcs := map[string]string{
+		"faults": `
+name: f
+consumers: [{group: a, instances: 2}]
+faults:
+  - {at: 1s, kind: consumer-crash, group: a, instance: 1}
+  - {at: 2s, kind: produce-latency, latency: 20ms, rate: 0.5}
+  - {at: 3s, kind: leader-move}
+workload:
+  rate: 0
+  shape: {kind: burst, base: 10, peak: 100, every: 2s, for: 500ms}
+  traffic: {list: [{name: api, weight: 2, paths: [/a, /b], nodes: 2}], hot: {at: 1s, for: 1s, key: api, share: 0.5}}
+`,
+	}
+	for _, n := range profiles.Names() {
+		b, _ := profiles.Get(n)
+		srcs[n] = string(b)
+	}
+	for name, src := range srcs {
+		p := mustLoad(t, src)
+		for _, v := range p.Variants {
+			out, err := v.Exp.ToYAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := LoadBytes("back.yaml", out, nil)
+			if err != nil {
+				t.Errorf("%s/%s: reload: %v\n%s", name, v.Name, err, out)
+				continue
+			}
+			if !reflect.DeepEqual(back.Variants[0].Exp, v.Exp) {
+				t.Errorf("%s/%s: reload differs:\n got %+v\nwant %+v", name, v.Name, back.Variants[0].Exp, v.Exp)
+			}
+		}
+	}
+}

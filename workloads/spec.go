@@ -259,7 +259,9 @@ type Duration time.Duration
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-// Size is a byte count written as 512, 64KiB or 1MiB.
+// Size is a byte count written as 512, 64KiB or 1MiB. KiB/MiB/GiB are
+// binary (1024); KB/MB/GB are decimal (1000), as in SI; units are
+// case-insensitive and a fraction is allowed (1.5MiB). See ParseSize.
 type Size int64
 
 // Secret is a string that never renders: String, MarshalJSON and MarshalYAML

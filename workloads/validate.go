@@ -387,6 +387,9 @@ func (c *checker) faults() {
 			}
 			if g, ok := groups[f.Group]; f.Group != "" && !ok {
 				msg := fmt.Sprintf("no consumer group %q (groups: %s)", f.Group, strings.Join(names, ", "))
+				if len(names) == 0 {
+					msg = fmt.Sprintf("no consumer group %q (the experiment has no consumers)", f.Group)
+				}
 				if s := closest(f.Group, names); s != "" {
 					msg = fmt.Sprintf("no consumer group %q; did you mean %q?", f.Group, s)
 				}
