@@ -791,6 +791,9 @@ func (d *decoder) structMap(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		seen[k.Value] = k
+		if path == "" && strings.HasPrefix(k.Value, "x-") {
+			continue // extension keys hold anchors to reuse (&name / *name)
+		}
 		f, ok := si.byKey[k.Value]
 		if !ok || (path == "" && k.Value == "matrix") {
 			if !ok {

@@ -617,3 +617,20 @@ workload:
 		}
 	}
 }
+
+func TestAnchorsMergeKeysAndSetEnv(t *testing.T) {
+	t.Setenv("KB_TEST_INSTANCES", "4")
+	src := "x-group: &grp {instances: 2, commit: auto}\n" +
+		"consumers:\n  - {<<: *grp, group: a}\n  - {<<: *grp, group: b, instances: 3}\n"
+	e := mustLoad(t, src, "consumers.0.instances=${KB_TEST_INSTANCES}").Variants[0].Exp
+	want := []ConsumerGroup{DefaultConsumerGroup("a"), DefaultConsumerGroup("b")}
+	want[0].Instances, want[0].Commit = 4, "auto"
+	want[1].Instances, want[1].Commit = 3, "auto"
+	if !reflect.DeepEqual(e.Consumers, want) {
+		t.Errorf("consumers\n got %+v\nwant %+v", e.Consumers, want)
+	}
+	// The anchor itself was not modified by the override.
+	if e.Consumers[1].Instances != 3 {
+		t.Errorf("override leaked through the anchor")
+	}
+}

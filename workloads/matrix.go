@@ -353,7 +353,7 @@ func (l *loader) expand(root *yaml.Node, axes []axis, defName string) []Variant 
 		if len(axes) > 0 {
 			name = strings.Join(parts, ",")
 			suffix := topicSafe(name)
-			if len(e.Topic.Name)+1+len(suffix) > 249 {
+			if len(e.Topic.Name)+1+len(suffix) > 200 { // leave room for the runner's run suffix
 				suffix = "v" + strconv.Itoa(len(variants)+1)
 			}
 			e.Topic.Name += "-" + suffix
