@@ -334,6 +334,8 @@ func (d Delta) fmtPct() string {
 
 func (d Delta) status() string {
 	switch {
+	case d.Regression && d.Note != "":
+		return "REGRESSED (" + d.Note + ")"
 	case d.Regression:
 		return "REGRESSED"
 	case d.Improved:

@@ -203,6 +203,7 @@ type FaultResult struct {
 	Instance   int     `json:"instance"`
 	AtS        float64 `json:"at_s"`
 	FailoverMs float64 `json:"failover_ms"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // GateResult is one evaluated gate.
