@@ -30,7 +30,7 @@ func TestCompareDirections(t *testing.T) {
 	if same.Regressed || same.Regressions != 0 {
 		t.Fatalf("identical results regress: %+v", same)
 	}
-	p := &cur.Variants[0] // path
+	p := &cur.Variants[0]                // path
 	p.Produce.Throughput.MsgsPerS *= 0.8 // higher is better: -20% regresses
 	p.Produce.Latency.P99 *= 0.5         // lower is better: -50% improves
 	p.Produce.Latency.P50 *= 1.05        // +5%: within 10%

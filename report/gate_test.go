@@ -46,8 +46,8 @@ func TestParseGateOperators(t *testing.T) {
 		{"delivery.duplicated == 0", false, 3},
 		{"delivery.duplicated != 0", true, 3},
 		{"delivery.lost != 0", false, 0},
-		{"skew.max_mean<=1.5", true, 1.2},          // no spaces
-		{"  skew.idle   ==   0  ", true, 0},         // extra spaces
+		{"skew.max_mean<=1.5", true, 1.2},   // no spaces
+		{"  skew.idle   ==   0  ", true, 0}, // extra spaces
 		{"consume.groups.realtime-monitoring.lag.max < 1000", true, 250},
 		{`consume.groups."a.b".lag.max >= 7`, true, 7}, // quoted group with a dot
 		{"partitions.1.messages == 400", true, 400},

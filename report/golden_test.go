@@ -14,8 +14,8 @@ import (
 func goldenResult(t *testing.T) *Result {
 	r := loadFixture(t)
 	base := loadFixture(t)
-	base.Variants[0].Produce.Latency.P99 = 4.5           // path got slower since the baseline
-	base.Variants[4].Consume.Groups[0].Lag.Max = 160     // salted lag halved since
+	base.Variants[0].Produce.Latency.P99 = 4.5          // path got slower since the baseline
+	base.Variants[4].Consume.Groups[0].Lag.Max = 160    // salted lag halved since
 	base.Variants[2].Produce.Throughput.MsgsPerS = 5600 // node throughput dropped
 	if err := EvaluateGates(r, []string{
 		"produce.latency_ms.p99 < 8",
@@ -67,11 +67,11 @@ func TestGoldenText(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"note: embedded in-memory broker",          // embedded figures are qualified
-		"1.05*",                                     // salted has the best max/mean
+		"note: embedded in-memory broker", // embedded figures are qualified
+		"1.05*",                           // salted has the best max/mean
 		"FAIL  service    produce.latency_ms.p99 < 8", // a failing gate with its value
-		"PARTITION LOAD", "█", "·",                  // bars, idle partitions
-		"LAG OVER TIME", "▁", "█",                   // sparkline
+		"PARTITION LOAD", "█", "·", // bars, idle partitions
+		"LAG OVER TIME", "▁", "█", // sparkline
 		"BASELINE COMPARISON", "REGRESSED",
 		"RESULT: FAILED",
 	} {
