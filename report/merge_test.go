@@ -116,11 +116,15 @@ func TestMergeErrors(t *testing.T) {
 	lat := []time.Duration{time.Millisecond}
 	a := shardOf(t, "1/2", lat, []int64{1}, 0, 1)
 	cases := map[string][]*Result{
-		"given twice":          {a, shardOf(t, "1/2", lat, []int64{1}, 0, 1)},
-		"is experiment":        {a, func() *Result { r := shardOf(t, "2/2", lat, []int64{1}, 0, 1); r.Experiment = "other"; return r }()},
-		"no variant":           {a, func() *Result { r := shardOf(t, "2/2", lat, []int64{1}, 0, 1); r.Variants[0].Name = "x"; return r }()},
-		"cannot merge exactly": {a, func() *Result { r := shardOf(t, "2/2", lat, []int64{1}, 0, 1); delete(r.Variants[0].Histograms, "produce"); return r }()},
-		"no results":           nil,
+		"given twice":   {a, shardOf(t, "1/2", lat, []int64{1}, 0, 1)},
+		"is experiment": {a, func() *Result { r := shardOf(t, "2/2", lat, []int64{1}, 0, 1); r.Experiment = "other"; return r }()},
+		"no variant":    {a, func() *Result { r := shardOf(t, "2/2", lat, []int64{1}, 0, 1); r.Variants[0].Name = "x"; return r }()},
+		"cannot merge exactly": {a, func() *Result {
+			r := shardOf(t, "2/2", lat, []int64{1}, 0, 1)
+			delete(r.Variants[0].Histograms, "produce")
+			return r
+		}()},
+		"no results": nil,
 	}
 	for want, shards := range cases {
 		if _, err := Merge(shards); err == nil || !strings.Contains(err.Error(), want) {
