@@ -1,0 +1,466 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kbench/kbench/internal/exitcode"
+	"github.com/kbench/kbench/keying"
+	"github.com/kbench/kbench/workloads"
+	"github.com/kbench/kbench/workloads/traffic"
+)
+
+func init() { subcommands = append(subcommands, newKeysCmd) }
+
+// keysAllStrategies is what `kbench keys` compares without a file or
+// --strategy.
+var keysAllStrategies = []string{"path", "service", "node", "composite", "salted", "random", "none"}
+
+type keysOpts struct {
+	strategies   string
+	partitioners string
+	partitions   int
+	messages     int64
+	repartition  int
+	seed         int64
+	services     int
+	format       string
+	sets         []string
+}
+
+func newKeysCmd() *cobra.Command {
+	var o keysOpts
+	cmd := &cobra.Command{
+		Use:   "keys [FILE|PROFILE]",
+		Short: "Offline key analysis: balance, ordering, hot keys and remapping per strategy and partitioner",
+		Long: `Generate a workload's messages offline (no broker), key them with one or more
+strategies, place them with one or more partitioners exactly as the real
+clients do, and print one row per strategy x partitioner:
+
+  skew          max/mean, CoV, Gini, Jain's index, hottest partition's share, idle
+                partitions (on messages; bytes_skew in JSON)
+  keys          distinct keys and the hottest key with its share
+  ordering      share of messages whose order_by entity lives on one partition,
+                and the most partitions one entity spans
+  remap         with --repartition P': share of keys and of traffic that move
+                when the topic grows to P' partitions
+  load          a bar per partition
+
+Without FILE|PROFILE the built-in defaults are used (5 services, Zipf 1.1) and
+every strategy is compared. With one, its workload, keying, topic, seed and
+producers are used (every matrix variant that changes them is analysed), and
+the flags override them. The runner draws every message from the same code
+path, so 'kbench run' with the same seed and workload.messages reports the
+same partition counts.
+
+Strategies: none, path, service, node, composite, random, salted.
+Partitioners: murmur2 (Java default), crc32 (librdkafka/kcat default),
+fnv1a (Sarama, kafka-go Hash), round-robin, sticky (KIP-794), jump.`,
+		Example: `  kbench keys
+  kbench keys --strategy path,service,composite --partitioner murmur2,crc32,jump --partitions 12
+  kbench keys keying-strategies --repartition 16
+  kbench keys my.yaml --set workload.traffic.popularity.s=1.5 --format json
+  kbench keys locate --partitioner crc32 --partitions 12 order-service payment-service
+  printf 'a\nb\n' | kbench keys locate --partitioner murmur2 --partitions 6`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return exitcode.Configf("keys takes at most one FILE or PROFILE, got %d (see kbench keys --help)", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runKeys(cmd, args, &o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.strategies, "strategy", "", "key strategies to compare, comma-separated (default: the file's, else all)")
+	f.StringVar(&o.partitioners, "partitioner", "", "partitioners to compare, comma-separated (default: the file's, else murmur2)")
+	f.IntVar(&o.partitions, "partitions", 0, "partitions (default: the file's topic.partitions, else 6)")
+	f.Int64Var(&o.messages, "messages", 100000, "messages to generate (a file's workload.messages wins unless this is given)")
+	f.IntVar(&o.repartition, "repartition", 0, "also report remap_share when partitions grow to this many")
+	f.Int64Var(&o.seed, "seed", 0, "event seed (default: the file's, else 1)")
+	f.IntVar(&o.services, "services", 0, "number of built-in services (replaces the file's services or list)")
+	f.StringVar(&o.format, "format", "text", "output: text or json")
+	f.StringArrayVar(&o.sets, "set", nil, "override a field of FILE|PROFILE: `path=value` (repeatable)")
+	cmd.AddCommand(newKeysLocateCmd())
+	return cmd
+}
+
+// keysRow is one strategy x partitioner of `kbench keys --format json`.
+type keysRow struct {
+	Variant     string           `json:"variant,omitempty"`
+	Strategy    string           `json:"strategy"`
+	Partitioner string           `json:"partitioner"`
+	Partitions  int              `json:"partitions"`
+	Messages    int64            `json:"messages"`
+	Load        []int64          `json:"load"`
+	Skew        keying.Skew      `json:"skew"`
+	BytesSkew   keying.Skew      `json:"bytes_skew"`
+	Keys        keysRowKeys      `json:"keys"`
+	Ordering    keysRowOrdering  `json:"ordering"`
+	RemapShare  *keysRowRemap    `json:"remap_share,omitempty"`
+	analysis    *keying.Analysis `json:"-"`
+}
+
+type keysRowKeys struct {
+	Distinct int64        `json:"distinct"`
+	Top      []keysRowHot `json:"top"`
+}
+
+type keysRowHot struct {
+	Key   string  `json:"key"`
+	Share float64 `json:"share"`
+}
+
+type keysRowOrdering struct {
+	PreservedShare float64 `json:"preserved_share"`
+	MaxSpread      int     `json:"max_spread"`
+}
+
+type keysRowRemap struct {
+	Keys    float64 `json:"keys"`
+	Traffic float64 `json:"traffic"`
+}
+
+// keysJob is one row to compute.
+type keysJob struct {
+	variant string
+	exp     workloads.Experiment
+}
+
+func runKeys(cmd *cobra.Command, args []string, o *keysOpts) error {
+	flags := cmd.Flags()
+	if o.format != "text" && o.format != "json" {
+		return exitcode.Configf("--format must be text or json, got %q", o.format)
+	}
+	if flags.Changed("partitions") && o.partitions < 1 {
+		return exitcode.Configf("--partitions must be >= 1, got %d", o.partitions)
+	}
+	if o.messages < 1 {
+		return exitcode.Configf("--messages must be >= 1, got %d", o.messages)
+	}
+	if o.repartition < 0 {
+		return exitcode.Configf("--repartition must be >= 1, got %d", o.repartition)
+	}
+	if flags.Changed("services") && o.services < 1 {
+		return exitcode.Configf("--services must be >= 1, got %d", o.services)
+	}
+	strategies, err := keysList(o.strategies, "--strategy", keying.StrategyNames())
+	if err != nil {
+		return err
+	}
+	partitioners, err := keysList(o.partitioners, "--partitioner", keying.Names())
+	if err != nil {
+		return err
+	}
+
+	// The experiments to analyse: the defaults, or each variant of a file
+	// whose keying-relevant settings differ.
+	var bases []keysJob
+	source := "built-in defaults"
+	if len(args) == 1 {
+		plan, err := workloads.Resolve(args[0], o.sets)
+		if err != nil {
+			return err
+		}
+		source = plan.Source
+		for _, v := range plan.Variants {
+			bases = append(bases, keysJob{variant: v.Name, exp: *v.Exp})
+		}
+	} else {
+		if len(o.sets) > 0 {
+			return exitcode.Configf("--set needs a FILE or PROFILE")
+		}
+		e := workloads.Defaults()
+		bases = []keysJob{{exp: e}}
+		if len(strategies) == 0 {
+			strategies = keysAllStrategies
+		}
+	}
+	var jobs []keysJob
+	seen := map[string]bool{}
+	for _, b := range bases {
+		e := b.exp
+		if flags.Changed("partitions") {
+			e.Topic.Partitions = o.partitions
+		}
+		if flags.Changed("seed") {
+			e.Seed = o.seed
+		}
+		if flags.Changed("services") {
+			e.Workload.Traffic.Services = o.services
+			e.Workload.Traffic.List = nil
+		}
+		if flags.Changed("messages") || e.Workload.Messages <= 0 {
+			e.Workload.Messages = o.messages
+		}
+		ss, ps := strategies, partitioners
+		if len(ss) == 0 {
+			ss = []string{e.Workload.Keying.Strategy}
+		}
+		if len(ps) == 0 {
+			ps = []string{e.Workload.Keying.Partitioner}
+		}
+		for _, s := range ss {
+			for _, p := range ps {
+				j := keysJob{variant: b.variant, exp: e}
+				j.exp.Workload.Keying.Strategy = s
+				j.exp.Workload.Keying.Partitioner = p
+				// A matrix axis that does not touch the keys (acks, batch
+				// size...) would only repeat a row.
+				if sig := keysSignature(&j.exp); !seen[sig] {
+					seen[sig] = true
+					jobs = append(jobs, j)
+				}
+			}
+		}
+	}
+	variants := map[string]bool{}
+	for _, j := range jobs {
+		variants[j.variant] = true
+	}
+	if len(variants) == 1 {
+		for i := range jobs {
+			jobs[i].variant = ""
+		}
+	}
+
+	rows := make([]keysRow, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rows[i], errs[i] = keysAnalyse(&jobs[i], o.repartition)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return exitcode.With(exitcode.Config, err)
+		}
+	}
+
+	out := cmd.OutOrStdout()
+	if o.format == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Rows []keysRow `json:"rows"`
+		}{rows})
+	}
+	return keysText(out, source, rows, jobs, o.repartition)
+}
+
+// keysList parses a comma list of names, checking each against valid.
+func keysList(s, flag string, valid []string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !slices.Contains(valid, f) {
+			return nil, exitcode.Configf("%s: unknown %q (want one of %s)", flag, f, strings.Join(valid, ", "))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// keysSignature identifies what shapes the keys of an experiment.
+func keysSignature(e *workloads.Experiment) string {
+	b, _ := json.Marshal(struct {
+		T  workloads.Traffic
+		K  workloads.Keying
+		P  int
+		S  int64
+		I  int
+		B  int
+		W  workloads.Workload
+		Wu workloads.Duration
+		D  workloads.Duration
+	}{e.Workload.Traffic, e.Workload.Keying, e.Topic.Partitions, e.Seed, e.Producer.Instances, e.Producer.BatchSize, e.Workload, e.Warmup, e.Duration})
+	return string(b)
+}
+
+func keysAnalyse(j *keysJob, repartition int) (keysRow, error) {
+	e := &j.exp
+	a, err := traffic.Simulate(e, e.Workload.Messages, repartition)
+	if err != nil {
+		return keysRow{}, err
+	}
+	r := keysRow{
+		Variant:     j.variant,
+		Strategy:    e.Workload.Keying.Strategy,
+		Partitioner: e.Workload.Keying.Partitioner,
+		Partitions:  a.Partitions,
+		Messages:    a.Messages,
+		Load:        a.Load,
+		Skew:        a.Skew,
+		BytesSkew:   a.BytesSkew,
+		Keys:        keysRowKeys{Distinct: a.Distinct, Top: []keysRowHot{}},
+		Ordering:    keysRowOrdering{PreservedShare: a.Ordering.PreservedShare, MaxSpread: a.Ordering.MaxSpread},
+		analysis:    &a,
+	}
+	for _, t := range a.Top {
+		r.Keys.Top = append(r.Keys.Top, keysRowHot{Key: t.Key, Share: t.Share})
+	}
+	if a.Remap != nil {
+		r.RemapShare = &keysRowRemap{Keys: a.Remap.Keys, Traffic: a.Remap.Traffic}
+	}
+	return r, nil
+}
+
+func keysText(w io.Writer, source string, rows []keysRow, jobs []keysJob, repartition int) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	e := &jobs[0].exp
+	order := e.Workload.Keying.OrderBy
+	if order == "" {
+		order = "service"
+	}
+	fmt.Fprintf(w, "kbench keys: %s, %d messages, seed %d, order_by %s\n\n", source, e.Workload.Messages, e.Seed, order)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	hasVariant := rows[0].Variant != ""
+	head := "STRATEGY\tPARTITIONER\tP\tMAX/MEAN\tCOV\tGINI\tJAIN\tIDLE\tHOTTEST\tKEYS\tORDERED\tSPREAD\tTOP KEY"
+	if repartition > 0 {
+		head += fmt.Sprintf("\tREMAP→%d KEYS/TRAFFIC", repartition)
+	}
+	head += "\tLOAD"
+	if hasVariant {
+		head = "VARIANT\t" + head
+	}
+	fmt.Fprintln(tw, head)
+	for _, r := range rows {
+		hot := 0
+		for i, x := range r.Load {
+			if x > r.Load[hot] {
+				hot = i
+			}
+		}
+		top := "-"
+		if len(r.Keys.Top) > 0 {
+			k := r.Keys.Top[0].Key
+			if len(k) > 28 {
+				k = k[:27] + "…"
+			}
+			top = fmt.Sprintf("%s %.1f%%", k, 100*r.Keys.Top[0].Share)
+		}
+		distinct := fmt.Sprint(r.Keys.Distinct)
+		if r.analysis != nil && !r.analysis.DistinctExact {
+			distinct = "~" + distinct
+		}
+		line := fmt.Sprintf("%s\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\tp%d %.1f%%\t%s\t%.1f%%\t%d\t%s",
+			r.Strategy, r.Partitioner, r.Partitions, r.Skew.MaxMean, r.Skew.CoV, r.Skew.Gini, r.Skew.Jain, r.Skew.Idle,
+			hot, 100*r.Skew.HottestShare, distinct, 100*r.Ordering.PreservedShare, r.Ordering.MaxSpread, top)
+		if repartition > 0 {
+			rs := "-"
+			if r.RemapShare != nil {
+				rs = fmt.Sprintf("%.1f%% / %.1f%%", 100*r.RemapShare.Keys, 100*r.RemapShare.Traffic)
+			}
+			line += "\t" + rs
+		}
+		line += "\t" + loadBar(r.Load, 48)
+		if hasVariant {
+			line = r.Variant + "\t" + line
+		}
+		fmt.Fprintln(tw, line)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nMAX/MEAN 1 = even; GINI 0 = even; JAIN 1 = even. HOTTEST: busiest partition and its share.")
+	fmt.Fprintln(w, "ORDERED: messages whose order_by entity stays on one partition; SPREAD: most partitions one entity spans.")
+	return nil
+}
+
+// loadBar draws one block per partition scaled to the busiest (partitions
+// summed into at most width buckets); an empty partition is a dot.
+func loadBar(load []int64, width int) string {
+	buckets := load
+	if len(load) > width {
+		buckets = make([]int64, width)
+		for i, x := range load {
+			buckets[i*width/len(load)] += x
+		}
+	}
+	var maxV int64
+	for _, x := range buckets {
+		maxV = max(maxV, x)
+	}
+	const blocks = "▁▂▃▄▅▆▇█"
+	runes := []rune(blocks)
+	var b strings.Builder
+	for _, x := range buckets {
+		if x == 0 || maxV == 0 {
+			b.WriteRune('·')
+			continue
+		}
+		i := int((x*int64(len(runes)) - 1) / maxV)
+		b.WriteRune(runes[min(i, len(runes)-1)])
+	}
+	return b.String()
+}
+
+func newKeysLocateCmd() *cobra.Command {
+	var partitioner string
+	var partitions int
+	cmd := &cobra.Command{
+		Use:   "locate [KEY...]",
+		Short: "Print the partition each key lands on: KEY<TAB>PARTITION",
+		Long: `Print KEY<TAB>PARTITION for each key, placed exactly as the named
+partitioner's client does. Keys come from the arguments, or one per line on
+stdin when there are none. Keyless placement (round-robin, sticky, random)
+depends on history and is not what this answers: an empty key prints the
+partitioner's keyless choice for a fresh producer.`,
+		Example: `  kbench keys locate --partitioner murmur2 --partitions 12 order-service payment-service
+  kbench keys locate --partitioner crc32 --partitions 6 < keys.txt`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if partitions < 1 {
+				return exitcode.Configf("--partitions must be >= 1, got %d", partitions)
+			}
+			part, err := keying.NewPartitioner(partitioner, keying.PartitionerOptions{Seed: 1})
+			if err != nil {
+				return exitcode.Configf("--partitioner: %v", err)
+			}
+			out := bufio.NewWriter(cmd.OutOrStdout())
+			emit := func(k string) {
+				fmt.Fprintf(out, "%s\t%d\n", k, part.Partition([]byte(k), partitions))
+			}
+			if len(args) > 0 {
+				for _, k := range args {
+					emit(k)
+				}
+				return out.Flush()
+			}
+			sc := bufio.NewScanner(cmd.InOrStdin())
+			sc.Buffer(make([]byte, 64*1024), 16<<20)
+			for sc.Scan() {
+				emit(strings.TrimSuffix(sc.Text(), "\r"))
+			}
+			if err := sc.Err(); err != nil {
+				return exitcode.With(exitcode.Runtime, fmt.Errorf("reading keys: %w", err))
+			}
+			return out.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&partitioner, "partitioner", "murmur2", "partitioner: "+strings.Join(keying.Names(), ", "))
+	cmd.Flags().IntVar(&partitions, "partitions", 6, "number of partitions")
+	return cmd
+}
