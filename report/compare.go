@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -169,9 +170,14 @@ type Comparison struct {
 	Variants  []VariantComparison `json:"variants"`
 	// Regressions counts regressed figures plus variants missing from the
 	// current result.
-	Regressions int  `json:"regressions"`
-	Regressed   bool `json:"regressed"`
+	Regressions int `json:"regressions"`
 }
+
+// Regressed reports whether anything regressed beyond tolerance.
+func (c *Comparison) Regressed() bool { return c != nil && c.Regressions > 0 }
+
+// Render writes the comparison as text, markdown or json (RenderComparison).
+func (c *Comparison) Render(w io.Writer, format string) error { return RenderComparison(w, c, format) }
 
 func resultLabel(r *Result) string {
 	if r == nil {
@@ -240,7 +246,6 @@ func Compare(base, cur *Result, tol Tolerance) Comparison {
 		}
 		c.Variants = append(c.Variants, vc)
 	}
-	c.Regressed = c.Regressions > 0
 	return c
 }
 

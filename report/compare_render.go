@@ -32,7 +32,7 @@ func RenderComparison(w io.Writer, c *Comparison, format string) error {
 }
 
 func comparisonVerdict(c *Comparison) string {
-	if c.Regressed {
+	if c.Regressed() {
 		return fmt.Sprintf("REGRESSED: %d figure(s) worse than the baseline beyond tolerance (%s)", c.Regressions, c.Tolerance.String())
 	}
 	return fmt.Sprintf("OK: no regression beyond tolerance (%s)", c.Tolerance.String())
@@ -87,7 +87,7 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 
 func renderComparisonMarkdown(o *errWriter, c *Comparison, changesOnly bool) {
 	icon := "✅"
-	if c.Regressed {
+	if c.Regressed() {
 		icon = "❌"
 	}
 	o.printf("### %s Baseline comparison\n\n", icon)

@@ -27,7 +27,7 @@ func TestCompareDirections(t *testing.T) {
 	base := loadFixture(t)
 	cur := loadFixture(t)
 	same := Compare(base, cur, DefaultTolerance)
-	if same.Regressed || same.Regressions != 0 {
+	if same.Regressed() || same.Regressions != 0 {
 		t.Fatalf("identical results regress: %+v", same)
 	}
 	p := &cur.Variants[0]                // path
@@ -55,7 +55,7 @@ func TestCompareDirections(t *testing.T) {
 	check("delivery.lost", true, false)
 	check("keys.distinct", false, false)
 	check("consume.groups.realtime-monitoring.lag.max", false, true)
-	if c.Regressions != 4 || !c.Regressed {
+	if c.Regressions != 4 || !c.Regressed() {
 		t.Fatalf("regressions = %d", c.Regressions)
 	}
 	d := findDelta(t, c, "path", "produce.throughput.msgs_per_s")

@@ -27,7 +27,7 @@ func goldenResult(t *testing.T) *Result {
 	}
 	c := Compare(base, r, DefaultTolerance)
 	r.Baseline = &c
-	r.Passed = r.Passed && !c.Regressed
+	r.Passed = r.Passed && !c.Regressed()
 	return r
 }
 

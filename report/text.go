@@ -308,7 +308,7 @@ func verdictLine(r *Result, nGates, failed int) string {
 		why = append(why, fmt.Sprintf("%d of %d gates passed", nGates-failed, nGates))
 	}
 	if r.Baseline != nil {
-		if r.Baseline.Regressed {
+		if r.Baseline.Regressed() {
 			why = append(why, fmt.Sprintf("%d regression(s) against the baseline", r.Baseline.Regressions))
 		} else {
 			why = append(why, "no regression against the baseline")

@@ -79,7 +79,7 @@ comma-separated.`,
 				return err
 			}
 			for _, c := range cs {
-				if c.Regressed {
+				if c.Regressed() {
 					return silent(exitcode.GateFailed)
 				}
 			}

@@ -75,7 +75,7 @@ format (VARIANT.NAME.hgrm, milliseconds) for HdrHistogram's plotting tools.`,
 				if err := report.EvaluateGates(r, gates); err != nil {
 					return exitcode.With(exitcode.Config, err)
 				}
-				if r.Baseline != nil && r.Baseline.Regressed {
+				if r.Baseline != nil && r.Baseline.Regressed() {
 					r.Passed = false
 				}
 			}
