@@ -122,7 +122,7 @@ func RenderText(w io.Writer, r *Result) error {
 	figs := Figures(vs...)
 	secNames, bySec := sections(figs)
 	rows := map[string][]cell{}
-	var labels, texts, names []string
+	var labels, texts []string
 	for _, f := range figs {
 		rows[f.Path] = figureRow(f, vs)
 		labels = append(labels, f.Label)
@@ -130,10 +130,7 @@ func RenderText(w io.Writer, r *Result) error {
 			texts = append(texts, c.text)
 		}
 	}
-	for _, v := range vs {
-		names = append(names, v.Name)
-	}
-	lay := newTextLayout(labels, names, texts)
+	lay := newTextLayout(labels, shortNames(vs), texts)
 	for ci, chunk := range lay.chunks {
 		o.line("")
 		if len(lay.chunks) > 1 {
@@ -317,6 +314,13 @@ func verdictLine(r *Result, nGates, failed int) string {
 	v := "PASSED"
 	if !r.Passed {
 		v = "FAILED"
+		if failed == 0 && !r.Baseline.Regressed() {
+			if !r.Complete {
+				why = append(why, "the run did not complete")
+			} else {
+				why = append(why, "failed outside the gates (see the log)")
+			}
+		}
 	}
 	if len(why) == 0 {
 		return "RESULT: " + v + " (no gates)"
@@ -325,9 +329,43 @@ func verdictLine(r *Result, nGates, failed int) string {
 }
 
 func (l textLayout) header(vs []*Variant, chunk []int) string {
+	names := shortNames(vs)
 	s := strings.Repeat(" ", l.labelW)
 	for _, i := range chunk {
-		s += " " + padLeft(truncate(vs[i].Name, l.colW-1), l.colW-1) + " "
+		s += " " + padLeft(truncate(names[i], l.colW-1), l.colW-1) + " "
 	}
 	return s
+}
+
+// shortNames drops "key=" parts every variant name shares, so matrix
+// variants named "strategy=path", "strategy=node" head columns as "path",
+// "node". Names that do not all have the same keys are kept whole.
+func shortNames(vs []*Variant) []string {
+	out := make([]string, len(vs))
+	keys := ""
+	for i, v := range vs {
+		var ks, vals []string
+		for _, part := range strings.FieldsFunc(v.Name, func(r rune) bool { return r == ',' || r == ' ' }) {
+			k, val, ok := strings.Cut(part, "=")
+			if !ok {
+				return names(vs)
+			}
+			ks = append(ks, k)
+			vals = append(vals, val)
+		}
+		if len(ks) == 0 || (i > 0 && strings.Join(ks, ",") != keys) {
+			return names(vs)
+		}
+		keys = strings.Join(ks, ",")
+		out[i] = strings.Join(vals, ",")
+	}
+	return out
+}
+
+func names(vs []*Variant) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.Name
+	}
+	return out
 }
