@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/kbench/kbench/internal/exitcode"
 )
@@ -15,6 +16,9 @@ func main() {
 	root := newRootCmd()
 	err := root.Execute()
 	code := exitcode.Of(err)
+	if err != nil && code == exitcode.Runtime && isUsageError(err) {
+		code = exitcode.Config
+	}
 	if err != nil {
 		var silent *silentError
 		if !errors.As(err, &silent) {
@@ -22,6 +26,22 @@ func main() {
 		}
 	}
 	os.Exit(int(code))
+}
+
+// isUsageError recognises cobra's own usage errors (unknown command, wrong
+// argument count), which it returns as plain errors.
+func isUsageError(err error) bool {
+	var e *exitcode.Error
+	if errors.As(err, &e) {
+		return false
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "invalid argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // silentError carries an exit code whose message was already printed (a

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kbench/kbench/report"
+)
+
+// kbenchBin is the binary under test, built once by TestMain, so exit codes
+// and signals are tested on the real process.
+var kbenchBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kbench-bin")
+	if err != nil {
+		panic(err)
+	}
+	kbenchBin = filepath.Join(dir, "kbench")
+	if out, err := exec.Command("go", "build", "-o", kbenchBin, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type cmdResult struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+func runKbench(t *testing.T, args ...string) cmdResult {
+	t.Helper()
+	cmd := exec.Command(kbenchBin, args...)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	start := time.Now()
+	err := cmd.Run()
+	r := cmdResult{stdout: so.String(), stderr: se.String(), took: time.Since(start)}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readResultFile(t *testing.T, path string) *report.Result {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report.Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+const smallRun = `
+name: small
+duration: 2s
+topic: {partitions: 3}
+workload: {rate: 1000, message: {size: 200}}
+consumers:
+  - {group: g, instances: 1, session_timeout: 2s, heartbeat_interval: 300ms}
+`
+
+func TestRunWritesResult(t *testing.T) {
+	f := writeFile(t, "small.yaml", smallRun)
+	out := t.TempDir()
+	r := runKbench(t, "run", f, "--out", out, "--no-progress")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	res := readResultFile(t, filepath.Join(out, "result.json"))
+	if !res.Complete || !res.Passed || len(res.Variants) != 1 {
+		t.Fatalf("complete=%v passed=%v variants=%d", res.Complete, res.Passed, len(res.Variants))
+	}
+	v := res.Variants[0]
+	var sum int64
+	for _, p := range v.Partitions {
+		sum += p.Messages
+		if p.BrokerMessages != p.Messages {
+			t.Errorf("partition %d: broker %d, producer %d", p.Partition, p.BrokerMessages, p.Messages)
+		}
+	}
+	if v.Produce.Messages == 0 || sum != v.Produce.Messages {
+		t.Fatalf("produce.messages %d, partitions sum %d", v.Produce.Messages, sum)
+	}
+	if g := v.Consume.Groups[0]; g.Messages != v.Produce.Messages {
+		t.Fatalf("group consumed %d of %d", g.Messages, v.Produce.Messages)
+	}
+	for _, name := range []string{"result.txt", "result.md", "result.csv", "result.html"} {
+		if st, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else if st.Size() == 0 && name != "result.csv" {
+			t.Errorf("%s is empty", name)
+		}
+	}
+	if !strings.Contains(r.stdout, "small") {
+		t.Fatalf("text report does not name the experiment:\n%s", r.stdout)
+	}
+}
+
+func TestRunInterruptWritesPartialResult(t *testing.T) {
+	f := writeFile(t, "long.yaml", strings.Replace(smallRun, "duration: 2s", "duration: 60s", 1))
+	out := t.TempDir()
+	cmd := exec.Command(kbenchBin, "run", f, "--out", out, "--no-progress")
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until producing has started (the variant line is printed once
+	// the topic exists), then interrupt.
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(se.String(), "variant 1/1") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	took := time.Since(sent)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want 130\n%s", err, se.String())
+	}
+	if took > 5*time.Second {
+		t.Fatalf("took %s to stop after SIGINT", took)
+	}
+	res := readResultFile(t, filepath.Join(out, "result.json"))
+	if res.Complete {
+		t.Fatal("interrupted result marked complete")
+	}
+	if len(res.Variants) != 1 || res.Variants[0].Produce.Messages == 0 {
+		t.Fatalf("partial result has no measurements: %+v", res.Variants)
+	}
+}
+
+func TestRunConfigErrorExit2(t *testing.T) {
+	f := writeFile(t, "bad.yaml", "name: bad\nduration: 5x\nproducer:\n  acks: 2\n  bogus: 1\n")
+	r := runKbench(t, "run", f, "--no-progress")
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"bad.yaml:2:11", "bad.yaml:4:9", "bad.yaml:5:3"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "embedded broker listening") {
+		t.Fatal("a broker was started for an invalid experiment")
+	}
+}
+
+func TestRunUnreachableBrokerExit1(t *testing.T) {
+	f := writeFile(t, "small.yaml", smallRun)
+	r := runKbench(t, "run", f, "--brokers", "127.0.0.1:1", "--no-progress")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	if r.took > 15*time.Second {
+		t.Fatalf("took %s", r.took)
+	}
+	if !strings.Contains(r.stderr, "127.0.0.1:1") {
+		t.Fatalf("error does not name the broker:\n%s", r.stderr)
+	}
+}
+
+func TestUnknownCommandExit2(t *testing.T) {
+	if r := runKbench(t, "frobnicate"); r.code != 2 {
+		t.Fatalf("exit %d, want 2", r.code)
+	}
+	if r := runKbench(t, "run", "--no-such-flag"); r.code != 2 {
+		t.Fatalf("exit %d, want 2", r.code)
+	}
+}

@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kbench/kbench/internal/exitcode"
+	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/workloads"
+	"github.com/kbench/kbench/workloads/runner"
+)
+
+func init() {
+	subcommands = append(subcommands, newRunCmd)
+	// Gates are checked with the files, before any load is sent.
+	workloads.GateValidator = func(expr string) error {
+		_, err := report.ParseGate(expr)
+		return err
+	}
+}
+
+type runFlags struct {
+	brokers    []string
+	duration   string
+	rate       string
+	sets       []string
+	only       []string
+	out        string
+	format     string
+	baseline   string
+	tolerance  []string
+	noProgress bool
+}
+
+func newRunCmd() *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run [FILE|PROFILE]...",
+		Short: "Run experiments and report what they measured",
+		Long: `Run one or more experiments (YAML files or built-in profiles; default: the
+quickstart profile). Without --brokers, an embedded in-memory broker is started
+for the run. Each matrix variant runs on a fresh topic.
+
+Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
+3 a gate or baseline comparison failed, 130 interrupted (partial result written).`,
+		Example: `  kbench run                                   # quickstart on the embedded broker
+  kbench run --duration 5s --out /tmp/r        # shorter, write result.json and friends
+  kbench run batch-sweep --format markdown
+  kbench run my.yaml --set workload.keying.strategy=service --rate 20000
+  kbench run my.yaml --brokers kafka-1:9092,kafka-2:9092 --baseline base.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd, args, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.brokers, "brokers", nil, "external cluster bootstrap brokers (host:port,...); default: embedded broker")
+	fl.StringVar(&f.duration, "duration", "", "measured duration per variant (overrides duration:)")
+	fl.StringVar(&f.rate, "rate", "", "target messages/s over all producers, 0 = unthrottled (overrides workload.rate)")
+	fl.StringArrayVar(&f.sets, "set", nil, "override a YAML field: path=value (repeatable)")
+	fl.StringSliceVar(&f.only, "only", nil, "run only the named matrix variants")
+	fl.StringVar(&f.out, "out", "", "directory to write result.json, result.txt, result.md, result.csv, result.html")
+	fl.StringVar(&f.format, "format", "text", "stdout format: text, json or markdown")
+	fl.StringVar(&f.baseline, "baseline", "", "compare with a stored result.json; a regression exits 3")
+	fl.StringArrayVar(&f.tolerance, "tolerance", nil, "baseline tolerance: 10% or PATH=20% (repeatable)")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
+	return cmd
+}
+
+func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
+	stderr := cmd.ErrOrStderr()
+	switch f.format {
+	case "text", "json", "markdown":
+	default:
+		return exitcode.Configf("--format %q: want text, json or markdown", f.format)
+	}
+	if len(args) == 0 {
+		args = []string{"quickstart"}
+	}
+	sets := append([]string(nil), f.sets...)
+	if f.duration != "" {
+		sets = append(sets, "duration="+f.duration)
+	}
+	if f.rate != "" {
+		sets = append(sets, "workload.rate="+f.rate)
+	}
+	plan, err := loadPlans(args, sets, f.only)
+	if err != nil {
+		return configError(stderr, err)
+	}
+	var base *report.Result
+	var tol report.Tolerance
+	if f.baseline != "" {
+		if base, err = readResult(f.baseline); err != nil {
+			return exitcode.With(exitcode.Config, err)
+		}
+		if tol, err = report.ParseTolerance(f.tolerance); err != nil {
+			return exitcode.With(exitcode.Config, err)
+		}
+	}
+	if f.out != "" {
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return exitcode.With(exitcode.Config, fmt.Errorf("--out: %w", err))
+		}
+	}
+
+	opt := runner.Options{Brokers: f.brokers, Log: stderr}
+	if err := runner.Preflight(plan, opt); err != nil {
+		return exitcode.With(exitcode.Config, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var total time.Duration
+	for _, v := range plan.Variants {
+		total += v.Exp.Warmup.D() + v.Exp.Duration.D()
+	}
+	var prog *report.Progress
+	if !f.noProgress {
+		prog = report.NewProgress(stderr, isTerminal(stderr), total)
+		var done time.Duration
+		var cur string
+		var curTotal time.Duration
+		opt.Progress = func(p runner.Progress) {
+			if p.Variant != cur {
+				done += curTotal
+				cur, curTotal = p.Variant, p.Total
+			}
+			el := done + min(p.Elapsed, p.Total)
+			prog.Update(el, p.Sent, p.Rate, p.P99Ms, p.MaxLag)
+		}
+	}
+	res, runErr := runner.Run(ctx, plan, opt)
+	if prog != nil {
+		prog.Done()
+	}
+	interrupted := errors.Is(runErr, runner.ErrInterrupted) || ctx.Err() != nil
+	if runErr != nil {
+		res.Complete = false
+		res.Error = runErr.Error()
+	}
+
+	gatesFailed := false
+	for i := range res.Variants {
+		v := &res.Variants[i]
+		for _, pv := range plan.Variants {
+			if pv.Name == v.Name && len(pv.Exp.Gates) > 0 {
+				one := &report.Result{Variants: []report.Variant{*v}}
+				_ = report.EvaluateGates(one, pv.Exp.Gates)
+				*v = one.Variants[0]
+			}
+		}
+		for _, g := range v.Gates {
+			if !g.Pass {
+				gatesFailed = true
+			}
+		}
+	}
+	var cmp *report.Comparison
+	if base != nil {
+		c := report.Compare(base, res, tol)
+		cmp = &c
+		res.Baseline = cmp
+		if c.Regressed() {
+			gatesFailed = true
+		}
+	}
+	res.Passed = res.Complete && !gatesFailed
+
+	if f.out != "" {
+		if err := writeOutputs(f.out, res); err != nil {
+			fmt.Fprintln(stderr, "kbench: "+err.Error())
+			if runErr == nil {
+				runErr = err
+			}
+		}
+	}
+	if err := report.Render(cmd.OutOrStdout(), res, f.format); err != nil {
+		return err
+	}
+	switch {
+	case interrupted:
+		fmt.Fprintln(stderr, "kbench: interrupted; partial result written")
+		return silent(exitcode.Interrupted)
+	case runErr != nil:
+		return exitcode.With(exitcode.Runtime, runErr)
+	case gatesFailed:
+		fmt.Fprintln(stderr, "kbench: a gate or baseline comparison failed")
+		return silent(exitcode.GateFailed)
+	}
+	return nil
+}
+
+// loadPlans loads every argument and joins their variants into one plan.
+func loadPlans(args, sets, only []string) (*workloads.Plan, error) {
+	var plan *workloads.Plan
+	var errs workloads.Errors
+	var other []error
+	for _, a := range args {
+		p, err := workloads.Resolve(a, sets)
+		if err != nil {
+			var fe workloads.Errors
+			if errors.As(err, &fe) {
+				errs = append(errs, fe...)
+			} else {
+				other = append(other, err)
+			}
+			continue
+		}
+		if plan == nil {
+			plan = p
+		} else {
+			plan.Name += "+" + p.Name
+			plan.Variants = append(plan.Variants, p.Variants...)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if len(other) > 0 {
+		return nil, errors.Join(other...)
+	}
+	if len(only) > 0 {
+		if err := plan.Only(only...); err != nil {
+			return nil, err
+		}
+	}
+	return plan, nil
+}
+
+// configError prints every configuration error on its own line and exits 2.
+func configError(w io.Writer, err error) error {
+	var fe workloads.Errors
+	if errors.As(err, &fe) {
+		for _, e := range fe {
+			fmt.Fprintln(w, e.Error())
+		}
+		return silent(exitcode.Config)
+	}
+	return exitcode.With(exitcode.Config, err)
+}
+
+func readResult(path string) (*report.Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r report.Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a kbench result: %v", path, err)
+	}
+	if r.Schema != report.Schema {
+		return nil, fmt.Errorf("%s: schema %q, want %q", path, r.Schema, report.Schema)
+	}
+	return &r, nil
+}
+
+// writeOutputs writes result.json and every rendered format into dir.
+func writeOutputs(dir string, res *report.Result) error {
+	files := []struct{ name, format string }{
+		{"result.json", "json"},
+		{"result.txt", "text"},
+		{"result.md", "markdown"},
+		{"result.csv", "csv"},
+		{"result.html", "html"},
+	}
+	var errs []error
+	for _, f := range files {
+		var sb strings.Builder
+		if err := report.Render(&sb, res, f.format); err != nil {
+			errs = append(errs, fmt.Errorf("render %s: %w", f.format, err))
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(sb.String()), 0o644); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,272 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/kbench/kbench/internal/delivery"
+	"github.com/kbench/kbench/internal/driver"
+	"github.com/kbench/kbench/internal/faultconn"
+	"github.com/kbench/kbench/internal/wire"
+	"github.com/kbench/kbench/keying"
+	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/workloads/pace"
+	"github.com/kbench/kbench/workloads/traffic"
+)
+
+// initProducer wires producer i of n: its share of the rate, its traffic
+// source (seeded per producer), and its client.
+func (vr *variantRun) initProducer(p *producer, i, n int, start, measureFrom, end time.Time) error {
+	exp := vr.exp
+	share := 1 / float64(n)
+	shape, err := pace.FromSpec(exp.Workload.Shape, exp.Workload.Rate, share)
+	if err != nil {
+		return fmt.Errorf("workload.shape: %w", err)
+	}
+	p.pacer = pace.NewPacer(shape)
+	p.src, err = traffic.NewSource(exp, i, n)
+	if err != nil {
+		return err
+	}
+	p.runID = vr.runID
+	p.start, p.measureFrom, p.end = start, measureFrom, end
+	p.maxInFlight = int64(max(exp.Producer.MaxInFlight, chunk))
+	if m := exp.Workload.Messages; m > 0 {
+		p.limit = uint64(m / int64(n))
+		if int64(i) < m%int64(n) {
+			p.limit++
+		}
+	}
+	size := int(exp.Workload.Message.Size)
+	p.size = size
+	p.jsonFmt = exp.Workload.Message.Format == "json"
+	if !p.jsonFmt {
+		// The kbench header rides in a record header; the value fills the
+		// rest of the configured size.
+		fill := max(size-wire.Size-len(wire.HeaderKey), 0)
+		p.filler = make([]byte, fill)
+		for j := range p.filler {
+			p.filler[j] = byte('a' + j%26)
+		}
+	}
+	cfg := driver.ProducerConfig{
+		Brokers:     vr.brokers,
+		Topic:       vr.topic,
+		ClientID:    fmt.Sprintf("kbench-producer-%d", i),
+		BatchSize:   exp.Producer.BatchSize,
+		BatchBytes:  int64(exp.Producer.BatchBytes),
+		Linger:      exp.Producer.Linger.D(),
+		Acks:        exp.Producer.Acks,
+		Compression: exp.Producer.Compression,
+		OnAck:       p.onAck,
+		Net:         vr.opt.Net,
+	}
+	switch exp.Producer.Driver {
+	case "", "kafka-go":
+		p.drv, err = driver.NewKafkaGoProducer(cfg)
+	default:
+		return fmt.Errorf("producer.driver %q is not available", exp.Producer.Driver)
+	}
+	return err
+}
+
+// addMember starts consumer instance i of g, dialling through its own
+// fault switch.
+func (vr *variantRun) addMember(ctx context.Context, g *group, i int) (*member, error) {
+	sw := &faultconn.Switch{}
+	net := vr.opt.Net
+	net.Dial = sw.DialFunc
+	cfg := driver.ConsumerConfig{
+		Brokers:           vr.brokers,
+		Topic:             vr.topic,
+		Group:             g.cfg.Group,
+		Instance:          i,
+		Commit:            g.cfg.Commit,
+		SessionTimeout:    g.cfg.SessionTimeout.D(),
+		HeartbeatInterval: g.cfg.HeartbeatInterval.D(),
+		Net:               net,
+	}
+	c, err := driver.NewKafkaGoConsumer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return g.start(ctx, i, c, sw, vr.exp.Topic.Partitions), nil
+}
+
+// assemble turns every recorder into the variant's figures.
+func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int64, hwmErr error, drainMs float64) report.Variant {
+	exp := vr.exp
+	P := exp.Topic.Partitions
+	v := report.Variant{
+		Name:   vr.name,
+		Params: vr.params,
+		Config: report.VariantConfig{
+			Strategy:    exp.Workload.Keying.Strategy,
+			Partitioner: exp.Workload.Keying.Partitioner,
+			Partitions:  P,
+			Acks:        exp.Producer.Acks,
+			BatchSize:   exp.Producer.BatchSize,
+			Linger:      exp.Producer.Linger.D().String(),
+			Compression: exp.Producer.Compression,
+			Producers:   exp.Producer.Instances,
+			MessageSize: int64(exp.Workload.Message.Size),
+			TargetRate:  exp.Workload.Rate,
+			Driver:      exp.Producer.Driver,
+		},
+		Histograms: map[string]string{},
+	}
+	lat, corr, delay := report.NewHistogram(), report.NewHistogram(), report.NewHistogram()
+	partMsgs := make([]int64, P)
+	partBytes := make([]int64, P)
+	an := keying.NewAnalyzer(P)
+	acked := delivery.NewAcked()
+	var lastAck time.Time
+	for _, p := range vr.producers {
+		p.mu.Lock()
+		lat.Merge(p.lat)
+		corr.Merge(p.corr)
+		v.Produce.Messages += p.measured
+		v.Produce.Bytes += p.bytes
+		v.Produce.Errors += p.errors
+		for i := range partMsgs {
+			partMsgs[i] += p.partMsgs[i]
+			partBytes[i] += p.partBytes[i]
+		}
+		acked.For(p.id).Merge(p.acked)
+		if p.lastAck.After(lastAck) {
+			lastAck = p.lastAck
+		}
+		p.mu.Unlock()
+		delay.Merge(p.sendDelay)
+		an.Merge(p.an)
+	}
+	// The measured window runs from the end of warmup until the last
+	// acknowledgement (or the end of sending, if later).
+	endAt := sendEnd
+	if lastAck.After(endAt) {
+		endAt = lastAck
+	}
+	secs := endAt.Sub(measureFrom).Seconds()
+	if secs < 0 {
+		secs = 0
+	}
+	v.DurationS = round3(secs)
+	if secs > 0 {
+		v.Produce.Throughput.MsgsPerS = float64(v.Produce.Messages) / secs
+		v.Produce.Throughput.MiBPerS = float64(v.Produce.Bytes) / secs / (1 << 20)
+	}
+	if exp.Workload.Rate > 0 {
+		if shape, err := pace.FromSpec(exp.Workload.Shape, exp.Workload.Rate, 1); err == nil && shape != nil {
+			d := exp.Duration.D()
+			from := exp.Warmup.D()
+			if d > 0 {
+				v.Produce.Throughput.TargetMsgsPerS = (shape.Hits(from+d) - shape.Hits(from)) / d.Seconds()
+			}
+		}
+	}
+	v.Produce.Latency = lat.Summary()
+	v.Produce.LatencyCorrected = corr.Summary()
+	v.Produce.SendDelay = delay.Summary()
+	encode(v.Histograms, "produce", lat)
+	encode(v.Histograms, "produce_corrected", corr)
+	encode(v.Histograms, "send_delay", delay)
+
+	for i := 0; i < P; i++ {
+		bm := int64(-1)
+		if hwmErr == nil && i < len(hwm) {
+			bm = hwm[i]
+		}
+		v.Partitions = append(v.Partitions, report.Partition{Partition: i, Messages: partMsgs[i], Bytes: partBytes[i], BrokerMessages: bm})
+	}
+	v.Skew = toSkew(keying.ComputeSkew(partMsgs))
+	v.BytesSkew = toSkew(keying.ComputeSkew(partBytes))
+
+	a := an.Result()
+	v.Keys.Distinct = a.Distinct
+	v.Keys.PerPart = a.KeysPerPartition
+	for _, k := range a.Top {
+		v.Keys.Top = append(v.Keys.Top, report.HotKey{Key: k.Key, Share: k.Share})
+	}
+	v.Keys.Ordering = report.Ordering{PreservedShare: a.Ordering.PreservedShare, MaxSpread: a.Ordering.MaxSpread}
+
+	e2eAll := report.NewHistogram()
+	s := vr.sampler
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for gi, g := range vr.groups {
+		g.mu.Lock()
+		e2e := g.e2e
+		g.mu.Unlock()
+		e2eAll.Merge(e2e)
+		lost, dup, reord, foreign := g.tracker.Result(acked)
+		d := report.Delivery{Lost: lost, Duplicated: dup, Reordered: reord, Foreign: foreign}
+		rb := g.rebalances() - int64(g.cfg.Instances) // the first join is not a rebalance
+		if rb < 0 {
+			rb = 0
+		}
+		gr := report.Group{
+			Group:        g.cfg.Group,
+			Messages:     g.consumed.Load(),
+			Latency:      e2e.Summary(),
+			Lag:          report.Lag{Max: s.groupMax[gi], Final: s.groupFinal[gi], DrainMs: drainMs},
+			Rebalances:   int(rb),
+			Delivery:     d,
+			PartitionLag: append([]int64(nil), s.partMax[gi]...),
+		}
+		v.Consume.Groups = append(v.Consume.Groups, gr)
+		v.Delivery.Lost += d.Lost
+		v.Delivery.Duplicated += d.Duplicated
+		v.Delivery.Reordered += d.Reordered
+		v.Delivery.Foreign += d.Foreign
+		encode(v.Histograms, "e2e:"+g.cfg.Group, e2e)
+	}
+	faults, worst := vr.faultResults(start)
+	v.Faults = faults
+	for i := range v.Consume.Groups {
+		v.Consume.Groups[i].FailoverMs = worst[v.Consume.Groups[i].Group]
+	}
+	v.E2E.Latency = e2eAll.Summary()
+	encode(v.Histograms, "e2e", e2eAll)
+	v.Timeseries = append([]report.Sample(nil), s.series...)
+	return v
+}
+
+func encode(m map[string]string, name string, h *report.Histogram) {
+	if h.Count() == 0 {
+		return
+	}
+	if s, err := h.Encode(); err == nil {
+		m[name] = s
+	}
+}
+
+func toSkew(s keying.Skew) report.Skew {
+	return report.Skew{MaxMean: s.MaxMean, CoV: s.CoV, Gini: s.Gini, Jain: s.Jain, HottestShare: s.HottestShare, Idle: s.Idle}
+}
+
+// adminNetOpts carries TLS and SASL to the admin client.
+func adminNetOpts(n driver.Net) []kgo.Opt {
+	var opts []kgo.Opt
+	if n.TLS != nil {
+		opts = append(opts, kgo.DialTLSConfig(n.TLS.Clone()))
+	}
+	if n.Dial != nil {
+		opts = append(opts, kgo.Dialer(n.Dial))
+	}
+	if s := n.SASL; s != nil {
+		switch s.Mechanism {
+		case "PLAIN":
+			opts = append(opts, kgo.SASL(plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism()))
+		case "SCRAM-SHA-256":
+			opts = append(opts, kgo.SASL(scram.Auth{User: s.Username, Pass: s.Password}.AsSha256Mechanism()))
+		case "SCRAM-SHA-512":
+			opts = append(opts, kgo.SASL(scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism()))
+		}
+	}
+	return opts
+}

@@ -1,0 +1,153 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kbench/kbench/internal/delivery"
+	"github.com/kbench/kbench/internal/driver"
+	"github.com/kbench/kbench/internal/faultconn"
+	"github.com/kbench/kbench/internal/wire"
+	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/workloads"
+)
+
+// group is one consumer group of the experiment with its members.
+type group struct {
+	cfg      workloads.ConsumerGroup
+	runID    uint64
+	measure  int64 // Unix ns: messages intended before this are warmup
+	tracker  *delivery.Tracker
+	consumed atomic.Int64 // processed, measured phase
+	unique   atomic.Int64 // processed for the first time, whole run
+
+	mu      sync.Mutex
+	members []*member
+	e2e     *report.Histogram // merged from stopped members
+}
+
+// member is one consumer instance. Its connections go through its own
+// faultconn.Switch, so a crash or stall is real at the socket level: the
+// group coordinator sees silence, not a LeaveGroup.
+type member struct {
+	g      *group
+	idx    int
+	c      driver.Consumer
+	sw     *faultconn.Switch
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+	e2e    *report.Histogram // member goroutine only until done
+	// stalled blocks the handler (no processing) during a stall.
+	stalled atomic.Bool
+	// crashed makes the handler drop what it is holding: a message fetched
+	// but not processed when its consumer died is not consumed.
+	crashed atomic.Bool
+	// lastSeen[p]: Unix ns this member last processed a message of p.
+	lastSeen []atomic.Int64
+	retired  bool // under g.mu: crashed or left
+	stopOnce sync.Once
+}
+
+func newGroup(cfg workloads.ConsumerGroup, runID uint64, measureFrom time.Time) *group {
+	return &group{
+		cfg:     cfg,
+		runID:   runID,
+		measure: measureFrom.UnixNano(),
+		tracker: delivery.NewTracker(),
+		e2e:     report.NewHistogram(),
+	}
+}
+
+// start launches a member consuming with c.
+func (g *group) start(ctx context.Context, idx int, c driver.Consumer, sw *faultconn.Switch, partitions int) *member {
+	ctx, cancel := context.WithCancel(ctx)
+	m := &member{g: g, idx: idx, c: c, sw: sw, cancel: cancel, done: make(chan struct{}),
+		e2e: report.NewHistogram(), lastSeen: make([]atomic.Int64, partitions)}
+	g.mu.Lock()
+	g.members = append(g.members, m)
+	g.mu.Unlock()
+	go func() {
+		defer close(m.done)
+		m.err = c.Run(ctx, m.handle)
+	}()
+	return m
+}
+
+// handle processes one message: the simulated work first, then the figures,
+// so a message counts as consumed only once its processing finished.
+func (m *member) handle(msg *driver.Message) error {
+	if d := m.g.cfg.Processing.Delay.D(); d > 0 {
+		time.Sleep(d)
+	}
+	for m.stalled.Load() && !m.crashed.Load() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if m.crashed.Load() {
+		return errCrashed
+	}
+	if msg.Partition >= 0 && msg.Partition < len(m.lastSeen) {
+		m.lastSeen[msg.Partition].Store(time.Now().UnixNano())
+	}
+	var h wire.Header
+	if msg.Header == nil || wire.Parse(msg.Header, &h) != nil || h.RunID != m.g.runID {
+		m.g.tracker.ObserveForeign()
+		return nil
+	}
+	dup, _ := m.g.tracker.Observe(h.Producer, int32(msg.Partition), h.Seq)
+	if !dup {
+		m.g.unique.Add(1)
+	}
+	if h.Intended >= m.g.measure {
+		m.e2e.Record(time.Since(time.Unix(0, h.Sent)))
+		m.g.consumed.Add(1)
+	}
+	return nil
+}
+
+// stop closes the member cleanly (a crashed member's client is already
+// being closed) and folds its figures into the group, waiting at most until
+// ctx ends. Safe to call more than once.
+func (m *member) stop(ctx context.Context) {
+	m.stopOnce.Do(func() {
+		if !m.crashed.Load() {
+			closed := make(chan struct{})
+			go func() {
+				_ = m.c.Close()
+				close(closed)
+			}()
+			select {
+			case <-closed:
+			case <-ctx.Done():
+			}
+		}
+		m.cancel()
+		select {
+		case <-m.done:
+		case <-ctx.Done():
+			return
+		}
+		m.g.mu.Lock()
+		m.g.e2e.Merge(m.e2e)
+		m.g.mu.Unlock()
+	})
+}
+
+// rebalances counts the group's rebalances: every member goes through each
+// generation it is present for, so the longest-lived member's count of
+// joins, less its first, is the group's count of generation changes.
+func (g *group) rebalances() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var n int64
+	for _, m := range g.members {
+		n = max(n, m.c.Rebalances()-1)
+	}
+	return n
+}
+
+// errCrashed ends a crashed member's fetch loop.
+var errCrashed = errors.New("consumer crashed")

@@ -1,0 +1,47 @@
+package runner
+
+import (
+	"fmt"
+
+	"github.com/kbench/kbench/internal/broker"
+	"github.com/kbench/kbench/workloads"
+)
+
+// Preflight checks what only the runner knows (which drivers and commit
+// modes exist, what the target cluster can do) before any load is sent. Its
+// errors are configuration errors.
+func Preflight(plan *workloads.Plan, opt Options) error {
+	for _, v := range plan.Variants {
+		exp := v.Exp
+		external := len(opt.Brokers) > 0 || (exp.Cluster != nil && len(exp.Cluster.Brokers) > 0)
+		switch exp.Producer.Driver {
+		case "", "kafka-go":
+		default:
+			return fmt.Errorf("variant %s: producer.driver %q is not available in this build (kafka-go is)", v.Name, exp.Producer.Driver)
+		}
+		for _, g := range exp.Consumers {
+			if g.Commit == "transactional" {
+				return fmt.Errorf("variant %s: consumers[%s].commit transactional needs a transactional driver; kafka-go supports auto, after-process and before-process", v.Name, g.Group)
+			}
+		}
+		for _, f := range exp.Faults {
+			if broker.IsBrokerFault(f.Kind) && external {
+				return fmt.Errorf("variant %s: fault %s needs the embedded broker (it is injected inside it), not an external cluster", v.Name, f.Kind)
+			}
+		}
+	}
+	return nil
+}
+
+// needsBrokers is how many embedded brokers the plan needs: a leader move
+// needs somewhere to move to.
+func needsBrokers(plan *workloads.Plan) int {
+	for _, v := range plan.Variants {
+		for _, f := range v.Exp.Faults {
+			if f.Kind == broker.FaultLeaderMove {
+				return 3
+			}
+		}
+	}
+	return 1
+}

@@ -1,0 +1,252 @@
+package runner
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kbench/kbench/internal/delivery"
+	"github.com/kbench/kbench/internal/driver"
+	"github.com/kbench/kbench/internal/wire"
+	"github.com/kbench/kbench/keying"
+	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/workloads/pace"
+	"github.com/kbench/kbench/workloads/traffic"
+)
+
+// chunk is the most records handed to the client in one call: large enough
+// to amortise the client's per-call cost, small enough that a paced run
+// hands messages off close to their intended time.
+const chunk = 256
+
+// msgBuf holds one in-flight message's bytes until its acknowledgement. They
+// are recycled through a pool, so steady-state producing does not allocate.
+type msgBuf struct {
+	key   []byte
+	hdr   [wire.Size]byte
+	value []byte // JSON payloads only; filler values share one buffer
+}
+
+var msgBufs = sync.Pool{New: func() any { return &msgBuf{key: make([]byte, 0, 64)} }}
+
+// producer is one producer instance: a goroutine generating, keying, placing
+// and pacing messages, and the ack side (client goroutines) recording what
+// the broker acknowledged.
+type producer struct {
+	id      uint32
+	drv     driver.Producer
+	src     *traffic.Source
+	pacer   *pace.Pacer
+	an      *keying.Analyzer
+	filler  []byte // shared value bytes for format "bytes"
+	jsonFmt bool
+	size    int
+
+	runID        uint64
+	start        time.Time // pacing origin
+	measureFrom  time.Time // end of warmup
+	end          time.Time // producing stops at end
+	limit        uint64    // message limit for this producer; 0 = none
+	maxInFlight  int64
+	sendDelay    *report.Histogram // producer goroutine only
+	inflight     atomic.Int64
+	sent         atomic.Int64 // handed to the client (all, warmup included)
+	wake         chan struct{}
+	measuredSent atomic.Int64
+
+	// ack side, under mu (acks arrive concurrently per partition)
+	mu        sync.Mutex
+	lat, corr *report.Histogram
+	partMsgs  []int64
+	partBytes []int64
+	acked     *delivery.IntervalSet // every acknowledged sequence
+	ackedAll  int64
+	measured  int64 // acked in the measured phase
+	bytes     int64
+	errors    int64
+	lastAck   time.Time
+	firstErr  error
+}
+
+func newProducer(id uint32, partitions int) *producer {
+	return &producer{
+		id:        id,
+		sendDelay: report.NewHistogram(),
+		lat:       report.NewHistogram(),
+		corr:      report.NewHistogram(),
+		partMsgs:  make([]int64, partitions),
+		partBytes: make([]int64, partitions),
+		acked:     new(delivery.IntervalSet),
+		an:        keying.NewAnalyzer(partitions),
+		wake:      make(chan struct{}, 1),
+	}
+}
+
+// onAck records a batch of acknowledgements (called from client goroutines).
+func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
+	var h wire.Header
+	p.mu.Lock()
+	if err != nil {
+		p.errors += int64(len(acks))
+		if p.firstErr == nil {
+			p.firstErr = err
+		}
+	} else {
+		for i := range acks {
+			a := &acks[i]
+			if wire.Parse(a.Header, &h) != nil {
+				continue
+			}
+			p.acked.Add(h.Seq)
+			p.ackedAll++
+			if h.Intended >= p.measureFrom.UnixNano() {
+				p.lat.Record(at.Sub(time.Unix(0, h.Sent)))
+				p.corr.Record(at.Sub(time.Unix(0, h.Intended)))
+				if a.Partition >= 0 && a.Partition < len(p.partMsgs) {
+					p.partMsgs[a.Partition]++
+					p.partBytes[a.Partition] += int64(a.Bytes)
+				}
+				p.measured++
+				p.bytes += int64(a.Bytes)
+			}
+		}
+		p.lastAck = at
+	}
+	p.mu.Unlock()
+	for i := range acks {
+		if b, ok := acks[i].Token.(*msgBuf); ok {
+			msgBufs.Put(b)
+		}
+	}
+	p.inflight.Add(-int64(len(acks)))
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run produces until the end time, the message limit or ctx ends.
+func (p *producer) run(ctx context.Context) error {
+	recs := make([]driver.Record, 0, chunk)
+	var intendeds [chunk]int64
+	hdr := wire.Header{RunID: p.runID, Producer: p.id}
+	endOff := p.end.Sub(p.start)
+	measureNs := p.measureFrom.UnixNano()
+	var n uint64
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if p.limit > 0 && n >= p.limit {
+			return nil
+		}
+		now := time.Now()
+		if !now.Before(p.end) {
+			return nil
+		}
+		// Bound what the client holds: kafka-go's async Writer has no
+		// back-pressure of its own.
+		if p.inflight.Load() >= p.maxInFlight {
+			if !p.sleep(ctx, timer, 50*time.Millisecond, true) {
+				return nil
+			}
+			continue
+		}
+		elapsed := now.Sub(p.start)
+		recs = recs[:0]
+		room := p.maxInFlight - p.inflight.Load()
+		for len(recs) < chunk && int64(len(recs)) < room {
+			if p.limit > 0 && n >= p.limit {
+				break
+			}
+			due := elapsed
+			if p.pacer.Shape() != nil {
+				due = p.pacer.Due(n)
+				if due > elapsed {
+					break
+				}
+			}
+			if due >= endOff {
+				break
+			}
+			b := msgBufs.Get().(*msgBuf)
+			ev, key, part := p.src.Next(due)
+			b.key = append(b.key[:0], key...)
+			value := p.filler
+			if p.jsonFmt {
+				b.value = traffic.AppendJSON(b.value[:0], ev, p.size)
+				value = b.value
+			}
+			intended := p.start.Add(due).UnixNano()
+			hdr.Seq = n
+			hdr.Intended = intended
+			hdr.Sent = 0
+			wire.Put(b.hdr[:], &hdr)
+			var k []byte
+			if len(b.key) > 0 {
+				k = b.key
+			}
+			intendeds[len(recs)] = intended
+			recs = append(recs, driver.Record{Partition: part, Key: k, Value: value, Header: b.hdr[:], Token: b})
+			if intended >= measureNs {
+				p.an.Observe(k, p.src.Entity(), part, len(k)+len(value)+wire.Size+len(wire.HeaderKey))
+			}
+			n++
+		}
+		if len(recs) == 0 {
+			// Nothing due yet: sleep until the next message is.
+			wait := 50 * time.Millisecond
+			if p.pacer.Shape() != nil {
+				d := p.pacer.Due(n)
+				if d == pace.Never || d >= endOff {
+					d = endOff
+				}
+				wait = d - elapsed
+			}
+			if wait > 0 && !p.sleep(ctx, timer, wait, false) {
+				return nil
+			}
+			continue
+		}
+		handOff := time.Now()
+		hn := handOff.UnixNano()
+		for i := range recs {
+			wire.PutSent(recs[i].Header, hn)
+			if intendeds[i] >= measureNs {
+				p.sendDelay.Record(time.Duration(hn - intendeds[i]))
+				p.measuredSent.Add(1)
+			}
+		}
+		p.inflight.Add(int64(len(recs)))
+		p.sent.Add(int64(len(recs)))
+		if err := p.drv.Produce(ctx, recs); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			p.inflight.Add(-int64(len(recs)))
+			return err
+		}
+		clear(recs)
+	}
+}
+
+// sleep waits for d, or for an ack when onWake, or until ctx ends; false
+// means ctx ended.
+func (p *producer) sleep(ctx context.Context, t *time.Timer, d time.Duration, onWake bool) bool {
+	t.Reset(d)
+	var wake chan struct{}
+	if onWake {
+		wake = p.wake
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-wake:
+		t.Stop() // Go ≥1.23 timers: no stale value to drain
+	}
+	return true
+}

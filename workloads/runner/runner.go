@@ -1,0 +1,416 @@
+// Package runner executes experiments: it brings up the broker (embedded or
+// external), creates a fresh topic per variant, starts the consumer groups,
+// drives the paced producers, drains, and turns every recorder into a
+// report.Result.
+package runner
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kbench/kbench/internal/admin"
+	"github.com/kbench/kbench/internal/broker"
+	"github.com/kbench/kbench/internal/driver"
+	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/workloads"
+)
+
+// Options tune a run beyond what the experiment file says.
+type Options struct {
+	// Brokers of an external cluster; empty starts the embedded broker.
+	Brokers []string
+	// Net carries TLS/SASL for an external cluster.
+	Net driver.Net
+	// Log receives human-readable progress notes (stderr). Nil discards.
+	Log io.Writer
+	// Progress, when set, is called about once a second during a variant.
+	Progress func(Progress)
+	// ConnectTimeout bounds reaching the cluster. Default 10s.
+	ConnectTimeout time.Duration
+}
+
+// Progress is a live snapshot for the progress line.
+type Progress struct {
+	Variant  string
+	Elapsed  time.Duration
+	Total    time.Duration
+	Sent     int64
+	Acked    int64
+	Rate     float64 // acked per second over the last interval
+	P99Ms    float64
+	MaxLag   int64
+	Draining bool
+}
+
+// ErrInterrupted marks a result cut short by the caller's context.
+var ErrInterrupted = errors.New("run interrupted")
+
+// Run executes every variant of plan in order, on fresh topics. It always
+// returns a Result, complete or not: on error or interruption it holds what
+// was measured so far (Complete=false) beside the error.
+func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result, error) {
+	if opt.Log == nil {
+		opt.Log = io.Discard
+	}
+	if opt.ConnectTimeout <= 0 {
+		opt.ConnectTimeout = 10 * time.Second
+	}
+	res := &report.Result{
+		Schema:      report.Schema,
+		Experiment:  plan.Name,
+		Description: plan.Description,
+		StartedAt:   time.Now().UTC(),
+		Variants:    []report.Variant{},
+	}
+	brokers := opt.Brokers
+	if len(brokers) == 0 {
+		for _, v := range plan.Variants {
+			if v.Exp.Cluster != nil && len(v.Exp.Cluster.Brokers) > 0 {
+				brokers = v.Exp.Cluster.Brokers
+				break
+			}
+		}
+	}
+	var emb *broker.Embedded
+	if len(brokers) == 0 {
+		var err error
+		emb, err = broker.Start(broker.Options{Brokers: needsBrokers(plan)})
+		if err != nil {
+			return res, err
+		}
+		defer emb.Close()
+		brokers = emb.Addrs()
+		res.Broker = report.BrokerInfo{Kind: "embedded", Brokers: brokers, Note: broker.EmbeddedNote}
+		fmt.Fprintf(opt.Log, "embedded broker listening on %s\n", strings.Join(brokers, ","))
+	} else {
+		res.Broker = report.BrokerInfo{Kind: "external", Brokers: brokers}
+	}
+
+	adm, err := admin.New(admin.Options{Brokers: brokers, Extra: adminNetOpts(opt.Net)})
+	if err != nil {
+		return res, err
+	}
+	defer adm.Close()
+	pctx, cancel := context.WithTimeout(ctx, opt.ConnectTimeout)
+	err = adm.Ping(pctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, ErrInterrupted
+		}
+		return res, fmt.Errorf("cannot reach broker %s within %s: %v", strings.Join(brokers, ","), opt.ConnectTimeout, err)
+	}
+
+	runID := newRunID()
+	for i, v := range plan.Variants {
+		if ctx.Err() != nil {
+			return res, ErrInterrupted
+		}
+		fmt.Fprintf(opt.Log, "variant %d/%d: %s\n", i+1, len(plan.Variants), v.Name)
+		vr := &variantRun{
+			name:     v.Name,
+			params:   v.Params,
+			exp:      v.Exp,
+			brokers:  brokers,
+			embedded: emb != nil,
+			emb:      emb,
+			adm:      adm,
+			opt:      opt,
+			runID:    runID ^ uint64(i)<<56,
+			topic:    fmt.Sprintf("%s-%08x-%d", v.Exp.Topic.Name, uint32(runID), i),
+		}
+		rv, err := vr.run(ctx)
+		res.Variants = append(res.Variants, rv)
+		if err != nil {
+			return res, err
+		}
+	}
+	res.Complete = true
+	res.Passed = true
+	return res, nil
+}
+
+func newRunID() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:]) &^ (0xff << 56)
+}
+
+// variantRun is the state of one variant's run.
+type variantRun struct {
+	name     string
+	params   map[string]string
+	exp      *workloads.Experiment
+	brokers  []string
+	embedded bool
+	adm      *admin.Client
+	opt      Options
+	runID    uint64
+	topic    string
+
+	emb         *broker.Embedded
+	consumerCtx context.Context
+
+	producers []*producer
+	groups    []*group
+	sampler   *sampler
+	faultsMu  sync.Mutex
+	faults    []*faultRun
+}
+
+func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
+	exp := vr.exp
+	P := exp.Topic.Partitions
+	out := report.Variant{Name: vr.name, Params: vr.params}
+
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err := vr.adm.CreateTopic(cctx, vr.topic, P, exp.Topic.Replication)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return out, ErrInterrupted
+		}
+		return out, err
+	}
+	if !exp.Topic.Keep {
+		defer func() {
+			dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = vr.adm.DeleteTopic(dctx, vr.topic)
+		}()
+	}
+
+	// The pacing origin is set once consumers are ready; recorders take it
+	// as the warmup boundary.
+	start := time.Now()
+	measureFrom := start.Add(exp.Warmup.D())
+
+	// Consumers first, so the groups are stable before the first message.
+	for _, gc := range exp.Consumers {
+		vr.groups = append(vr.groups, newGroup(gc, vr.runID, measureFrom))
+	}
+	vr.consumerCtx = ctx
+	if err := vr.startConsumers(ctx); err != nil {
+		vr.stopConsumers()
+		return out, err
+	}
+	if err := vr.waitGroupsReady(ctx); err != nil {
+		vr.stopConsumers()
+		if ctx.Err() != nil {
+			return out, ErrInterrupted
+		}
+		return out, err
+	}
+
+	start = time.Now()
+	measureFrom = start.Add(exp.Warmup.D())
+	for _, g := range vr.groups {
+		g.measure = measureFrom.UnixNano()
+	}
+	end := measureFrom.Add(exp.Duration.D())
+	if err := vr.makeProducers(start, measureFrom, end); err != nil {
+		vr.stopConsumers()
+		return out, err
+	}
+
+	vr.sampler = newSampler(vr, start, measureFrom)
+	sctx, stopSampler := context.WithCancel(ctx)
+	samplerDone := make(chan struct{})
+	go func() { defer close(samplerDone); vr.sampler.loop(sctx) }()
+
+	// Produce.
+	pctx, stopProducing := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	errs := make([]error, len(vr.producers))
+	for i, p := range vr.producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = p.run(pctx)
+		}()
+	}
+	fctx, stopFaults := context.WithCancel(ctx)
+	faultsDone := make(chan struct{})
+	go func() { defer close(faultsDone); vr.scheduleFaults(fctx, start) }()
+
+	// A broker that stops answering aborts the run instead of hanging it.
+	abort := make(chan error, 1)
+	go func() {
+		select {
+		case err := <-vr.sampler.failed:
+			abort <- err
+			stopProducing()
+		case <-pctx.Done():
+		}
+	}()
+	wg.Wait()
+	sendEnd := time.Now()
+	var runErr error
+	select {
+	case runErr = <-abort:
+	default:
+	}
+	stopProducing()
+	if runErr == nil {
+		runErr = errors.Join(errs...)
+	}
+
+	// Flush: wait for outstanding acks (bounded).
+	closeBound := 10 * time.Second
+	if ctx.Err() != nil || runErr != nil {
+		closeBound = 2 * time.Second
+	}
+	flushCtx, cancel := context.WithTimeout(context.Background(), closeBound)
+	for _, p := range vr.producers {
+		if err := p.drv.Close(flushCtx); err != nil && runErr == nil && ctx.Err() == nil {
+			runErr = fmt.Errorf("producer %d: %w", p.id, err)
+		}
+	}
+	cancel()
+	produceEnd := time.Now()
+
+	// Drain: consumers catch up with everything acknowledged.
+	drainMs := -1.0
+	if ctx.Err() == nil && runErr == nil {
+		drainMs = vr.drain(ctx, produceEnd)
+	}
+	stopFaults()
+	<-faultsDone
+	stopSampler()
+	<-samplerDone
+	vr.stopConsumers()
+
+	// Broker-side counts and a final lag sample.
+	bctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	hwm, hwmErr := vr.adm.EndOffsets(bctx, vr.topic, P)
+	vr.sampler.sample(bctx, true)
+	cancel()
+
+	out = vr.assemble(start, measureFrom, sendEnd, hwm, hwmErr, drainMs)
+	if runErr == nil && ctx.Err() != nil {
+		runErr = ErrInterrupted
+	}
+	return out, runErr
+}
+
+func (vr *variantRun) makeProducers(start, measureFrom, end time.Time) error {
+	exp := vr.exp
+	n := exp.Producer.Instances
+	for i := 0; i < n; i++ {
+		p := newProducer(uint32(i), exp.Topic.Partitions)
+		if err := vr.initProducer(p, i, n, start, measureFrom, end); err != nil {
+			return err
+		}
+		vr.producers = append(vr.producers, p)
+	}
+	return nil
+}
+
+func (vr *variantRun) startConsumers(ctx context.Context) error {
+	for _, g := range vr.groups {
+		for i := 0; i < g.cfg.Instances; i++ {
+			if _, err := vr.addMember(ctx, g, i); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// waitGroupsReady waits until every group has all its members assigned
+// (Stable), so the first messages are not measured through a rebalance.
+func (vr *variantRun) waitGroupsReady(ctx context.Context) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for _, g := range vr.groups {
+		for {
+			wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			ready, err := vr.adm.GroupReady(wctx, g.cfg.Group, g.cfg.Instances)
+			cancel()
+			if err == nil && ready {
+				break
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("consumer group %q did not become stable with %d members within 30s (last error: %v)", g.cfg.Group, g.cfg.Instances, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+func (vr *variantRun) stopConsumers() {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, g := range vr.groups {
+		g.mu.Lock()
+		ms := append([]*member(nil), g.members...)
+		g.mu.Unlock()
+		for _, m := range ms {
+			wg.Add(1)
+			go func() { defer wg.Done(); m.stop(ctx) }()
+		}
+	}
+	wg.Wait()
+}
+
+// drain waits until every group has processed every acknowledged message
+// (or its lag is zero and nothing moves), bounded by the experiment's drain
+// timeout. It returns the drain time in ms, -1 if the bound was hit.
+func (vr *variantRun) drain(ctx context.Context, from time.Time) float64 {
+	var acked int64
+	for _, p := range vr.producers {
+		p.mu.Lock()
+		acked += p.ackedAll
+		p.mu.Unlock()
+	}
+	deadline := from.Add(vr.exp.Drain.D())
+	var last []int64
+	stillSince := time.Now()
+	for {
+		done := true
+		cur := make([]int64, len(vr.groups))
+		for i, g := range vr.groups {
+			cur[i] = g.unique.Load()
+			if cur[i] < acked {
+				done = false
+			}
+		}
+		if done {
+			return float64(time.Since(from).Microseconds()) / 1000
+		}
+		// Lost messages (at-most-once after a crash) never arrive: once
+		// nothing moves and the broker reports no lag, the drain is over.
+		if !equal(cur, last) {
+			last, stillSince = cur, time.Now()
+		} else if time.Since(stillSince) > 1500*time.Millisecond && vr.sampler.lastMaxLag() == 0 {
+			return float64(time.Since(from).Microseconds()) / 1000
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return -1
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func equal(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
