@@ -174,6 +174,18 @@ type Keys struct {
 	Top      []HotKey `json:"top"`
 	Ordering Ordering `json:"ordering"`
 	PerPart  []int64  `json:"per_partition,omitempty"`
+	// RemapShare is set when topic.repartition is.
+	RemapShare *RemapShare `json:"remap_share,omitempty"`
+}
+
+// RemapShare: what growing the topic from From to To partitions moves.
+type RemapShare struct {
+	From int `json:"from"`
+	To   int `json:"to"`
+	// Keys: share of distinct keys placed on another partition.
+	Keys float64 `json:"keys"`
+	// Traffic: share of keyed messages whose key moved.
+	Traffic float64 `json:"traffic"`
 }
 
 // HotKey is one of the most frequent keys.

@@ -87,6 +87,10 @@ type Topic struct {
 	Replication int `yaml:"replication"`
 	// Keep the topic after the run. Default false: kbench deletes what it made.
 	Keep bool `yaml:"keep"`
+	// Repartition, when set (> partitions), also measures what growing the
+	// topic to that many partitions would do to the keys this run sent:
+	// keys.remap_share (per key and traffic-weighted). Default 0 = off.
+	Repartition int `yaml:"repartition"`
 }
 
 // Workload is what the producers send.

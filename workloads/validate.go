@@ -150,6 +150,9 @@ func (c *checker) topic() {
 	t := c.e.Topic
 	c.positive("topic.partitions", int64(t.Partitions))
 	c.positive("topic.replication", int64(t.Replication))
+	if t.Repartition != 0 && t.Repartition <= t.Partitions {
+		c.errf("topic.repartition", "%d: must be more than topic.partitions (%d), or 0 for off", t.Repartition, t.Partitions)
+	}
 	if len(t.Name) > 249 {
 		c.errf("topic.name", "longer than Kafka's 249 characters")
 	}

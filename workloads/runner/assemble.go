@@ -33,6 +33,13 @@ func (vr *variantRun) initProducer(p *producer, i, n int, start, measureFrom, en
 	if err != nil {
 		return err
 	}
+	if rp := exp.Topic.Repartition; rp > 0 {
+		part, err := keying.NewPartitioner(exp.Workload.Keying.Partitioner, keying.PartitionerOptions{BatchSize: exp.Producer.BatchSize})
+		if err != nil {
+			return err
+		}
+		p.an.TrackRemap(rp, part)
+	}
 	p.runID = vr.runID
 	p.start, p.measureFrom, p.end = start, measureFrom, end
 	p.maxInFlight = int64(max(exp.Producer.MaxInFlight, chunk))
@@ -124,6 +131,10 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 	partMsgs := make([]int64, P)
 	partBytes := make([]int64, P)
 	an := keying.NewAnalyzer(P)
+	if rp := exp.Topic.Repartition; rp > 0 {
+		part, _ := keying.NewPartitioner(exp.Workload.Keying.Partitioner, keying.PartitionerOptions{BatchSize: exp.Producer.BatchSize})
+		an.TrackRemap(rp, part)
+	}
 	acked := delivery.NewAcked()
 	var lastAck time.Time
 	for _, p := range vr.producers {
@@ -193,6 +204,9 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 		v.Keys.Top = append(v.Keys.Top, report.HotKey{Key: k.Key, Share: k.Share})
 	}
 	v.Keys.Ordering = report.Ordering{PreservedShare: a.Ordering.PreservedShare, MaxSpread: a.Ordering.MaxSpread}
+	if a.Remap != nil {
+		v.Keys.RemapShare = &report.RemapShare{From: a.Remap.From, To: a.Remap.To, Keys: a.Remap.Keys, Traffic: a.Remap.Traffic}
+	}
 
 	e2eAll := report.NewHistogram()
 	s := vr.sampler
