@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	kafka "github.com/segmentio/kafka-go"
@@ -236,6 +237,11 @@ func kafkaGoDialer(n Net, clientID string) (*kafka.Dialer, error) {
 type kafkaGoConsumer struct {
 	r      *kafka.Reader
 	commit string
+	// kafka-go's Stats counters reset on every read: keep the total here.
+	rebalances atomic.Int64
+	// next[p] is the offset after the last one this member committed, in
+	// before-process mode (see Run).
+	next map[int]int64
 }
 
 // NewKafkaGoConsumer returns a group member on kafka-go's Reader.
@@ -284,7 +290,7 @@ func NewKafkaGoConsumer(c ConsumerConfig) (Consumer, error) {
 		ReadBackoffMax:    200 * time.Millisecond,
 		MaxAttempts:       3,
 	})
-	return &kafkaGoConsumer{r: r, commit: c.Commit}, nil
+	return &kafkaGoConsumer{r: r, commit: c.Commit, next: map[int]int64{}}, nil
 }
 
 func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
@@ -304,12 +310,20 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 			return err
 		}
 		if k.commit == "before-process" {
+			// After a rebalance kafka-go can still hand out a message fetched
+			// under the previous generation and then deliver it again from
+			// the new generation's start offset. An at-most-once consumer
+			// skips what it has already committed itself.
+			if next, ok := k.next[km.Partition]; ok && km.Offset < next {
+				continue
+			}
 			if err := k.r.CommitMessages(ctx, km); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
 				return err
 			}
+			k.next[km.Partition] = km.Offset + 1
 		}
 		m = Message{Partition: km.Partition, Offset: km.Offset, Key: km.Key, Value: km.Value, At: time.Now()}
 		for i := range km.Headers {
@@ -334,4 +348,6 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 
 func (k *kafkaGoConsumer) Close() error { return k.r.Close() }
 
-func (k *kafkaGoConsumer) Rebalances() int64 { return k.r.Stats().Rebalances }
+func (k *kafkaGoConsumer) Rebalances() int64 {
+	return k.rebalances.Add(k.r.Stats().Rebalances)
+}

@@ -219,10 +219,7 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 		e2eAll.Merge(e2e)
 		lost, dup, reord, foreign := g.tracker.Result(acked)
 		d := report.Delivery{Lost: lost, Duplicated: dup, Reordered: reord, Foreign: foreign}
-		rb := g.rebalances() - int64(g.cfg.Instances) // the first join is not a rebalance
-		if rb < 0 {
-			rb = 0
-		}
+		rb := g.rebalances()
 		gr := report.Group{
 			Group:        g.cfg.Group,
 			Messages:     g.consumed.Load(),
