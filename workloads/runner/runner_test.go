@@ -14,7 +14,7 @@ import (
 	"github.com/kbench/kbench/workloads/runner"
 )
 
-func plan(t *testing.T, yaml string, sets ...string) *workloads.Plan {
+func plan(t testing.TB, yaml string, sets ...string) *workloads.Plan {
 	t.Helper()
 	p, err := workloads.LoadBytes("test.yaml", []byte(yaml), sets)
 	if err != nil {
