@@ -1,0 +1,668 @@
+package driver
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/kbench/kbench/internal/wire"
+)
+
+// This file adapts twmb/franz-go (kgo) to the driver contract.
+//
+// Producer: one kgo.Client with the manual partitioner, so the partition
+// kbench chose (Record.Partition) is the one the record lands on. Acks come
+// from kgo's per-record promises, which kgo calls serially from one
+// goroutine; each promise reports a one-element batch through OnAck from a
+// buffer owned by the producer, so acknowledging does not allocate (kgo
+// gives no batch boundary to the promise, and holding acks back to build
+// batches would delay the "at" timestamps the latency figures depend on).
+// The kgo.Record handed to the client, its one header and the caller's
+// token live together in a pooled franzGoRec whose first field is the
+// kgo.Record, so the promise finds the franzGoRec from the *kgo.Record it
+// is given, and steady-state producing does not allocate per record either.
+// (Record.Context cannot carry it: kgo may still read a record's context
+// from another goroutine after the promise ran.)
+//
+// Consumer: one kgo group member per instance (classic group protocol,
+// kgo's default cooperative-sticky balancer), polling at most
+// franzGoMaxPoll records at a time with BlockRebalanceOnPoll, so a
+// rebalance (and the commit on revocation) happens only between batches,
+// once every polled record has been handled, as with the Java client.
+
+// franzGoMaxPoll bounds one poll, like the Java client's max.poll.records
+// default. It is also the unit of a before-process commit and of a
+// transaction.
+const franzGoMaxPoll = 500
+
+// franzGoCommitTimeout bounds a commit made on revocation or Close.
+const franzGoCommitTimeout = 5 * time.Second
+
+// franzGoProducer drives a kgo.Client as an asynchronous producer.
+type franzGoProducer struct {
+	cl      *kgo.Client
+	onAck   AckFunc
+	ctx     context.Context // every record's context: canceled only to abort Close
+	cancel  context.CancelFunc
+	maxBuf  int
+	space   chan struct{} // signaled by promises when Produce waits for buffer room
+	waiting atomic.Bool
+	promise func(*kgo.Record, error) // p.complete, bound once
+	one     [1]Ack                   // promise goroutine only (kgo calls promises serially)
+}
+
+// franzGoRec is one in-flight record: the kgo.Record the client holds, its
+// kbench header and the caller's token. rec must stay the first field:
+// recOf maps the *kgo.Record back to its franzGoRec.
+type franzGoRec struct {
+	rec   kgo.Record
+	hdr   [1]kgo.RecordHeader
+	token any
+}
+
+// recOf returns the franzGoRec whose rec field r is. Every record this
+// producer hands to kgo is one (the pool allocates whole franzGoRecs).
+func recOf(r *kgo.Record) *franzGoRec { return (*franzGoRec)(unsafe.Pointer(r)) }
+
+var franzGoRecs = sync.Pool{New: func() any { return new(franzGoRec) }}
+
+// NewFranzGoProducer returns a producer over franz-go's kgo.Client.
+//
+// ProducerConfig maps to kgo as:
+//   - Brokers -> kgo.SeedBrokers; Topic -> kgo.DefaultProduceTopic;
+//     ClientID -> kgo.ClientID (default "kbench").
+//   - Partition: kgo.RecordPartitioner(kgo.ManualPartitioner()) with
+//     kgo.Record.Partition set from Record.Partition, so the client never
+//     re-places a record.
+//   - Linger -> kgo.ProducerLinger (0: no linger; a batch goes out as soon
+//     as the partition's sink can send).
+//   - BatchBytes -> kgo.ProducerBatchMaxBytes (clamped to [1KiB, 1GiB];
+//     default 1MiB like Kafka's max.message.bytes).
+//   - BatchSize: kgo has no per-batch message count (batches are cut by
+//     bytes and linger only), so it is not a batch limit; it only raises
+//     the client's buffer, kgo.MaxBufferedRecords =
+//     clamp(64 x BatchSize, 10000, 1000000) (room for 64 full batches).
+//     Produce waits (honouring its ctx) while that buffer is full.
+//   - Acks -> kgo.RequiredAcks: "0" -> kgo.NoAck, "1" -> kgo.LeaderAck,
+//     both with kgo.DisableIdempotentWrite (idempotence needs acks=all) and
+//     kgo.MaxProduceRequestsInflightPerBroker(5), the Java client's
+//     max.in.flight default (kgo would otherwise allow 1 without
+//     idempotence); "all" -> kgo.AllISRAcks with kgo's idempotent writes
+//     (5 requests in flight per broker).
+//   - Compression -> kgo.ProducerBatchCompression (kgo.NoCompression,
+//     GzipCompression, SnappyCompression, Lz4Compression, ZstdCompression;
+//     "none" is set explicitly: kgo's default would be snappy).
+//   - WriteTimeout -> kgo.ProduceRequestTimeout (default 10s).
+//   - MaxAttempts -> kgo.RecordRetries (default 3) and, with WriteTimeout,
+//     kgo.RecordDeliveryTimeout = MaxAttempts x WriteTimeout + Linger, so
+//     a record fails in bounded time as with kafka-go.
+//   - Net.Dial / Net.TLS / Net.DialTimeout -> kgo.Dialer (TLS is layered on
+//     the dial function, since kgo rejects Dialer with DialTLSConfig);
+//     Net.SASL -> kgo.SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512).
+//
+// Produce hands records to kgo.Client.Produce with the producer's own
+// context, not the caller's: kgo cancels buffered records whose context
+// ends, and records already handed over must survive the end of the
+// producing loop until Close flushes them.
+func NewFranzGoProducer(c ProducerConfig) (Producer, error) {
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 3
+	}
+	if c.ClientID == "" {
+		c.ClientID = "kbench"
+	}
+	netOpts, err := franzGoNetOpts(c.Net)
+	if err != nil {
+		return nil, err
+	}
+	codec, err := franzGoCompression(c.Compression)
+	if err != nil {
+		return nil, err
+	}
+	batchBytes := c.BatchBytes
+	if batchBytes <= 0 {
+		batchBytes = 1 << 20
+	}
+	batchBytes = min(max(batchBytes, 1024), 1<<30)
+	maxBuf := min(max(64*c.BatchSize, 10000), 1000000)
+	linger := max(c.Linger, 0)
+
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(c.Brokers...),
+		kgo.ClientID(c.ClientID),
+		kgo.DefaultProduceTopic(c.Topic),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerLinger(linger),
+		kgo.ProducerBatchMaxBytes(int32(batchBytes)),
+		kgo.MaxBufferedRecords(maxBuf),
+		kgo.ProducerBatchCompression(codec),
+		kgo.ProduceRequestTimeout(c.WriteTimeout),
+		kgo.RecordRetries(c.MaxAttempts),
+		kgo.RecordDeliveryTimeout(time.Duration(c.MaxAttempts)*c.WriteTimeout + linger),
+		kgo.MetadataMinAge(250 * time.Millisecond),
+	}
+	switch c.Acks {
+	case "0":
+		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(5))
+	case "1":
+		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(5))
+	case "all", "-1", "":
+		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
+	default:
+		return nil, fmt.Errorf("acks %q: want 0, 1 or all", c.Acks)
+	}
+	opts = append(opts, netOpts...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("franz-go producer: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &franzGoProducer{cl: cl, onAck: c.OnAck, ctx: ctx, cancel: cancel, maxBuf: maxBuf, space: make(chan struct{}, 1)}
+	p.promise = p.complete
+	return p, nil
+}
+
+func (p *franzGoProducer) Produce(ctx context.Context, recs []Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// kgo.Client.Produce blocks on a full buffer without a way to stop
+	// waiting that would not also cancel the records (see above), so wait
+	// for room here, where ctx can end the wait.
+	for need := min(len(recs), p.maxBuf); int(p.cl.BufferedProduceRecords())+need > p.maxBuf; {
+		p.waiting.Store(true)
+		if int(p.cl.BufferedProduceRecords())+need <= p.maxBuf {
+			break // room appeared before the flag was seen
+		}
+		select {
+		case <-p.space:
+		case <-ctx.Done():
+			p.waiting.Store(false)
+			return ctx.Err()
+		}
+	}
+	p.waiting.Store(false)
+	for i := range recs {
+		r := &recs[i]
+		f := franzGoRecs.Get().(*franzGoRec)
+		f.token = r.Token
+		f.hdr[0] = kgo.RecordHeader{Key: wire.HeaderKey, Value: r.Header}
+		f.rec = kgo.Record{
+			Key:       r.Key,
+			Value:     r.Value,
+			Headers:   f.hdr[:],
+			Partition: int32(r.Partition),
+			Context:   p.ctx,
+		}
+		p.cl.Produce(p.ctx, &f.rec, p.promise)
+	}
+	return nil
+}
+
+// complete is the kgo promise: kgo calls it serially, once per record.
+func (p *franzGoProducer) complete(r *kgo.Record, err error) {
+	at := time.Now()
+	f := recOf(r)
+	a := &p.one[0]
+	*a = Ack{
+		Partition: int(r.Partition),
+		Offset:    r.Offset,
+		Key:       r.Key,
+		Header:    f.hdr[0].Value,
+		Bytes:     len(r.Key) + len(r.Value) + len(f.hdr[0].Value) + len(wire.HeaderKey),
+		Token:     f.token,
+	}
+	if p.onAck != nil {
+		p.onAck(p.one[:], at, err)
+	}
+	*a = Ack{}
+	*f = franzGoRec{}
+	franzGoRecs.Put(f)
+	if p.waiting.Load() {
+		select {
+		case p.space <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Close flushes what is buffered (kgo.Client.Flush) and closes the client,
+// waiting until ctx ends at most. When ctx ends first, what is still
+// buffered is failed (reported through OnAck with an error) and the client
+// is closed in the background.
+func (p *franzGoProducer) Close(ctx context.Context) error {
+	ferr := p.cl.Flush(ctx)
+	if ferr != nil {
+		p.cancel() // fail records not yet in flight
+	}
+	done := make(chan struct{})
+	go func() {
+		p.cl.Close()
+		p.cancel()
+		close(done)
+	}()
+	if ferr != nil {
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+		return fmt.Errorf("producer close: %w", ferr)
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("producer close: %w", ctx.Err())
+	}
+}
+
+func franzGoCompression(s string) (kgo.CompressionCodec, error) {
+	switch s {
+	case "", "none":
+		return kgo.NoCompression(), nil
+	case "gzip":
+		return kgo.GzipCompression(), nil
+	case "snappy":
+		return kgo.SnappyCompression(), nil
+	case "lz4":
+		return kgo.Lz4Compression(), nil
+	case "zstd":
+		return kgo.ZstdCompression(), nil
+	}
+	return kgo.CompressionCodec{}, fmt.Errorf("compression %q: want none, gzip, snappy, lz4 or zstd", s)
+}
+
+func franzGoMechanism(s *SASL) (sasl.Mechanism, error) {
+	switch s.Mechanism {
+	case "PLAIN":
+		return plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism(), nil
+	case "SCRAM-SHA-256":
+		return scram.Auth{User: s.Username, Pass: s.Password}.AsSha256Mechanism(), nil
+	case "SCRAM-SHA-512":
+		return scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism(), nil
+	}
+	return nil, fmt.Errorf("sasl mechanism %q: want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", s.Mechanism)
+}
+
+// franzGoNetOpts maps Net to kgo options: one kgo.Dialer that dials through
+// Net.Dial (the fault switch, when set) within Net.DialTimeout and then,
+// with Net.TLS, does the TLS handshake on that connection; and kgo.SASL.
+func franzGoNetOpts(n Net) ([]kgo.Opt, error) {
+	dt := n.DialTimeout
+	if dt <= 0 {
+		dt = 5 * time.Second
+	}
+	opts := []kgo.Opt{kgo.DialTimeout(dt)}
+	if n.SASL != nil {
+		mech, err := franzGoMechanism(n.SASL)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, kgo.SASL(mech))
+	}
+	if n.Dial == nil && n.TLS == nil {
+		return opts, nil // kgo's own net.Dialer with DialTimeout
+	}
+	dial := n.Dial
+	if dial == nil {
+		d := &net.Dialer{}
+		dial = d.DialContext
+	}
+	tlsCfg := n.TLS
+	opts = append(opts, kgo.Dialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		ctx, cancel := context.WithTimeout(ctx, dt)
+		defer cancel()
+		conn, err := dial(ctx, network, addr)
+		if err != nil || tlsCfg == nil {
+			return conn, err
+		}
+		cfg := tlsCfg.Clone()
+		if cfg.ServerName == "" {
+			if host, _, err := net.SplitHostPort(addr); err == nil {
+				cfg.ServerName = host
+			}
+		}
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+		return tc, nil
+	}))
+	return opts, nil
+}
+
+// franzGoConsumer is one member of a consumer group on a kgo.Client.
+type franzGoConsumer struct {
+	cl   *kgo.Client
+	sess *kgo.GroupTransactSession // commit=transactional only
+	mode string
+
+	rebalances atomic.Int64
+	// dead: the handler failed (the runner's crash): the member commits
+	// and says nothing more, the group finds out by session timeout.
+	dead atomic.Bool
+	// partial: Run stopped with polled records unhandled, so "all polled"
+	// offsets (commit=auto) must not be committed any more.
+	partial atomic.Bool
+
+	quit       context.Context // canceled by Close: Run stops after its batch
+	quitCancel context.CancelFunc
+
+	mu      sync.Mutex
+	closing bool
+	running chan struct{} // closed when Run returns; nil before Run
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewFranzGoConsumer returns a group member on franz-go's kgo.Client.
+//
+// ConsumerConfig maps to kgo as: Brokers -> kgo.SeedBrokers; Group ->
+// kgo.ConsumerGroup; Topic -> kgo.ConsumeTopics; SessionTimeout ->
+// kgo.SessionTimeout and kgo.RebalanceTimeout (as kafka-go's driver does);
+// HeartbeatInterval -> kgo.HeartbeatInterval; a group without commits
+// starts at the earliest offset (kgo.ConsumeResetOffset(AtStart)); Net ->
+// kgo.Dialer / kgo.SASL as for the producer (the runner's fault switch
+// arrives as Net.Dial, so a crash or stall is real at the socket level);
+// fetches wait at most 100ms (kgo.FetchMaxWait), like kafka-go's MaxWait.
+//
+// Commit modes:
+//   - auto: kgo's autocommit every AutoCommitInterval (kgo.AutoCommitInterval,
+//     default 200ms), which commits what earlier polls returned, like the
+//     Java client's enable.auto.commit; on revocation and Close everything
+//     handled is committed (kgo.CommitUncommittedOffsets).
+//   - after-process: autocommit of marks only (kgo.AutoCommitMarks, every
+//     AutoCommitInterval); each record is marked (kgo.MarkCommitRecords)
+//     once its handler returned; marks are committed on revocation and
+//     Close (kgo.CommitMarkedOffsets): at-least-once.
+//   - before-process: kgo.DisableAutoCommit; each polled batch (at most
+//     franzGoMaxPoll records) is committed synchronously
+//     (kgo.CommitRecords) before any of it is handled: at-most-once. A
+//     batch whose commit fails (the member lost its partitions) is not
+//     handled; its new owner gets it from the last commit.
+//   - transactional: a kgo.GroupTransactSession (transactional id
+//     "kbench-<group>-<instance>-<random>"); each polled batch is one
+//     transaction: Begin, handle every record, End(TryCommit), which
+//     commits the batch's offsets inside the transaction (TxnOffsetCommit,
+//     fenced by the group generation, KIP-447) or aborts when the member
+//     lost partitions meanwhile. The offsets commit atomically and exactly
+//     once; the handler itself is not transactional, so a batch handled
+//     by a member that crashes before End, or whose End aborts, is handled
+//     again by the next owner (duplicates at the handler, never loss).
+//     Fetches read committed data only (kgo.ReadCommitted).
+//
+// Every mode polls with kgo.BlockRebalanceOnPoll and allows rebalancing
+// between batches, so revocations never split a batch. Rebalances counts
+// every generation this member joins, the first included
+// (kgo.OnPartitionsAssigned runs once per completed join and sync, even
+// with nothing new assigned), like kafka-go's Reader statistics.
+func NewFranzGoConsumer(c ConsumerConfig) (Consumer, error) {
+	id := "kbench-" + c.Group + "-" + strconv.Itoa(c.Instance)
+	if c.AutoCommitInterval <= 0 {
+		c.AutoCommitInterval = 200 * time.Millisecond
+	}
+	mode := c.Commit
+	if mode == "" {
+		mode = "after-process"
+	}
+	netOpts, err := franzGoNetOpts(c.Net)
+	if err != nil {
+		return nil, err
+	}
+	k := &franzGoConsumer{mode: mode}
+	k.quit, k.quitCancel = context.WithCancel(context.Background())
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(c.Brokers...),
+		kgo.ClientID(id),
+		kgo.ConsumerGroup(c.Group),
+		kgo.ConsumeTopics(c.Topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(100 * time.Millisecond),
+		kgo.MetadataMinAge(250 * time.Millisecond),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
+			k.rebalances.Add(1)
+		}),
+	}
+	if c.SessionTimeout > 0 {
+		opts = append(opts, kgo.SessionTimeout(c.SessionTimeout), kgo.RebalanceTimeout(c.SessionTimeout))
+	}
+	if c.HeartbeatInterval > 0 {
+		opts = append(opts, kgo.HeartbeatInterval(c.HeartbeatInterval))
+	}
+	switch mode {
+	case "auto":
+		opts = append(opts, kgo.AutoCommitInterval(c.AutoCommitInterval),
+			kgo.OnPartitionsRevoked(k.commitOnRevoke), kgo.OnPartitionsLost(func(context.Context, *kgo.Client, map[string][]int32) {}))
+	case "after-process":
+		opts = append(opts, kgo.AutoCommitMarks(), kgo.AutoCommitInterval(c.AutoCommitInterval),
+			kgo.OnPartitionsRevoked(k.commitOnRevoke), kgo.OnPartitionsLost(func(context.Context, *kgo.Client, map[string][]int32) {}))
+	case "before-process":
+		opts = append(opts, kgo.DisableAutoCommit())
+	case "transactional":
+		var suffix [4]byte
+		_, _ = rand.Read(suffix[:])
+		opts = append(opts,
+			kgo.TransactionalID(id+"-"+hex.EncodeToString(suffix[:])),
+			kgo.TransactionTimeout(max(c.SessionTimeout, 10*time.Second)),
+			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+			kgo.RequireStableFetchOffsets(),
+		)
+	default:
+		return nil, fmt.Errorf("commit mode %q is not supported by the franz-go driver (auto, after-process, before-process, transactional)", c.Commit)
+	}
+	opts = append(opts, netOpts...)
+	if mode == "transactional" {
+		k.sess, err = kgo.NewGroupTransactSession(opts...)
+		if err == nil {
+			k.cl = k.sess.Client()
+		}
+	} else {
+		k.cl, err = kgo.NewClient(opts...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("franz-go consumer: %w", err)
+	}
+	return k, nil
+}
+
+// commitOnRevoke commits what the mode allows when partitions are revoked
+// (rebalance or leave). With BlockRebalanceOnPoll this runs between batches,
+// so every polled record has been handled.
+func (k *franzGoConsumer) commitOnRevoke(ctx context.Context, cl *kgo.Client, _ map[string][]int32) {
+	if k.dead.Load() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, franzGoCommitTimeout)
+	defer cancel()
+	switch k.mode {
+	case "auto":
+		if !k.partial.Load() {
+			_ = cl.CommitUncommittedOffsets(ctx)
+		}
+	case "after-process":
+		_ = cl.CommitMarkedOffsets(ctx)
+	}
+}
+
+func (k *franzGoConsumer) allowRebalance() {
+	if k.sess != nil {
+		k.sess.AllowRebalance()
+	} else {
+		k.cl.AllowRebalance()
+	}
+}
+
+func (k *franzGoConsumer) poll(ctx context.Context) kgo.Fetches {
+	if k.sess != nil {
+		return k.sess.PollRecords(ctx, franzGoMaxPoll)
+	}
+	return k.cl.PollRecords(ctx, franzGoMaxPoll)
+}
+
+// Run polls and handles batches until ctx ends or Close is called (then
+// it finishes the batch in hand first). Fetch errors are not fatal: kgo
+// retries fetching by itself and reports them only for information.
+func (k *franzGoConsumer) Run(ctx context.Context, h Handler) error {
+	k.mu.Lock()
+	if k.closing || k.running != nil {
+		k.mu.Unlock()
+		return nil
+	}
+	done := make(chan struct{})
+	k.running = done
+	k.mu.Unlock()
+	defer close(done)
+	defer k.allowRebalance()
+
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(k.quit, cancel)
+	defer stop()
+
+	var m Message
+	for {
+		k.allowRebalance()
+		fs := k.poll(pctx)
+		if pctx.Err() != nil || fs.IsClientClosed() {
+			if !fs.Empty() {
+				k.partial.Store(true)
+			}
+			return nil
+		}
+		recs := fs.Records()
+		if len(recs) == 0 {
+			if len(fs.Errors()) > 0 { // errors only: don't spin
+				t := time.NewTimer(50 * time.Millisecond)
+				select {
+				case <-pctx.Done():
+				case <-t.C:
+				}
+				t.Stop()
+			}
+			continue
+		}
+		switch k.mode {
+		case "before-process":
+			if err := k.cl.CommitRecords(pctx, recs...); err != nil {
+				if pctx.Err() != nil {
+					return nil
+				}
+				continue // not ours any more: the new owner handles it
+			}
+		case "transactional":
+			if err := k.sess.Begin(); err != nil {
+				return fmt.Errorf("franz-go consumer: begin transaction: %w", err)
+			}
+		}
+		k.partial.Store(true)
+		for _, r := range recs {
+			if ctx.Err() != nil { // not Close: that lets the batch finish
+				k.abortTxn()
+				return nil
+			}
+			m = Message{Partition: int(r.Partition), Offset: r.Offset, Key: r.Key, Value: r.Value, At: time.Now()}
+			for i := range r.Headers {
+				if r.Headers[i].Key == wire.HeaderKey {
+					m.Header = r.Headers[i].Value
+					break
+				}
+			}
+			if err := h(&m); err != nil {
+				k.dead.Store(true)
+				return err
+			}
+			if k.mode == "after-process" {
+				k.cl.MarkCommitRecords(r)
+			}
+		}
+		k.partial.Store(false)
+		if k.mode == "transactional" {
+			ectx, ecancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err := k.sess.End(ectx, kgo.TryCommit)
+			ecancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("franz-go consumer: end transaction: %w", err)
+			}
+		}
+	}
+}
+
+// abortTxn ends an open transaction with an abort (Run stopping mid-batch).
+func (k *franzGoConsumer) abortTxn() {
+	if k.sess == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), franzGoCommitTimeout)
+	_, _ = k.sess.End(ctx, kgo.TryAbort)
+	cancel()
+}
+
+// Close stops Run (after the batch in hand), commits what the mode allows
+// and leaves the group, all bounded. A member whose handler failed (a
+// crash) commits nothing and does not wait to leave: its sockets are gone,
+// and the group notices by session timeout.
+func (k *franzGoConsumer) Close() error {
+	k.closeOnce.Do(func() {
+		k.mu.Lock()
+		k.closing = true
+		running := k.running
+		k.mu.Unlock()
+		k.quitCancel()
+		if running != nil {
+			t := time.NewTimer(30 * time.Second)
+			select {
+			case <-running:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), franzGoCommitTimeout)
+		defer cancel()
+		if k.dead.Load() {
+			cancel() // no commit, no waiting on LeaveGroup
+		} else {
+			switch k.mode {
+			case "auto":
+				if !k.partial.Load() {
+					k.closeErr = k.cl.CommitUncommittedOffsets(ctx)
+				}
+			case "after-process":
+				k.closeErr = k.cl.CommitMarkedOffsets(ctx)
+			}
+		}
+		if err := k.cl.LeaveGroupContext(ctx); err != nil && k.closeErr == nil && !k.dead.Load() && !errors.Is(err, context.DeadlineExceeded) {
+			k.closeErr = err
+		}
+		if k.sess != nil {
+			k.sess.Close()
+		} else {
+			k.cl.Close()
+		}
+	})
+	return k.closeErr
+}
+
+func (k *franzGoConsumer) Rebalances() int64 { return k.rebalances.Load() }

@@ -1,0 +1,474 @@
+package driver
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kbench/kbench/internal/admin"
+	"github.com/kbench/kbench/internal/broker"
+	"github.com/kbench/kbench/internal/faultconn"
+	"github.com/kbench/kbench/internal/wire"
+)
+
+// These tests run the drivers against the embedded broker over TCP.
+
+const testRunID = 0x6b62656e6368
+
+type testCluster struct {
+	emb *broker.Embedded
+	adm *admin.Client
+}
+
+func startCluster(t *testing.T) *testCluster {
+	t.Helper()
+	emb, err := broker.Start(broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Close)
+	adm, err := admin.New(admin.Options{Brokers: emb.Addrs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(adm.Close)
+	return &testCluster{emb: emb, adm: adm}
+}
+
+func (tc *testCluster) topic(t *testing.T, name string, partitions int) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tc.adm.CreateTopic(ctx, name, partitions, 1); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// testRec is one produced record and what its ack reported.
+type testRec struct {
+	part  int
+	key   []byte
+	hdr   [wire.Size]byte
+	acked int
+	off   int64
+	err   error
+}
+
+// produceAll produces n records with the producer newP builds, placing
+// record i on partition (i*7)%partitions, and checks that every record is
+// acknowledged exactly once, on its partition, with its token and header,
+// and that offsets per partition are 0..count-1. It returns the count per
+// partition.
+func produceAll(t *testing.T, tc *testCluster, newP func(ProducerConfig) (Producer, error), topic string, partitions, n int, producer uint32) []int64 {
+	t.Helper()
+	recs := make([]testRec, n)
+	var mu sync.Mutex
+	var bad []string
+	offsets := make([]map[int64]bool, partitions)
+	for i := range offsets {
+		offsets[i] = map[int64]bool{}
+	}
+	onAck := func(acks []Ack, _ time.Time, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, a := range acks {
+			r, ok := a.Token.(*testRec)
+			if !ok {
+				bad = append(bad, fmt.Sprintf("ack without token: %+v", a))
+				continue
+			}
+			r.acked++
+			r.off = a.Offset
+			r.err = err
+			if a.Partition != r.part {
+				bad = append(bad, fmt.Sprintf("ack on partition %d, produced to %d", a.Partition, r.part))
+			}
+			if !bytes.Equal(a.Header, r.hdr[:]) || !bytes.Equal(a.Key, r.key) {
+				bad = append(bad, "ack header or key differs")
+			}
+			if want := len(r.key) + 10 + wire.Size + len(wire.HeaderKey); a.Bytes != want {
+				bad = append(bad, fmt.Sprintf("ack bytes %d, want %d", a.Bytes, want))
+			}
+			if err == nil {
+				if offsets[a.Partition][a.Offset] {
+					bad = append(bad, fmt.Sprintf("offset %d/%d acked twice", a.Partition, a.Offset))
+				}
+				offsets[a.Partition][a.Offset] = true
+			}
+		}
+	}
+	p, err := newP(ProducerConfig{
+		Brokers: tc.emb.Addrs(), Topic: topic, BatchSize: 100, BatchBytes: 64 << 10,
+		Linger: 2 * time.Millisecond, Acks: "all", OnAck: onAck,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := []byte("0123456789")
+	ctx := context.Background()
+	batch := make([]Record, 0, 256)
+	counts := make([]int64, partitions)
+	for i := range recs {
+		r := &recs[i]
+		r.part = (i * 7) % partitions
+		counts[r.part]++
+		r.key = fmt.Appendf(nil, "key-%d", i%13)
+		wire.Put(r.hdr[:], &wire.Header{RunID: testRunID, Producer: producer, Seq: uint64(i), Intended: 1, Sent: 2})
+		batch = append(batch, Record{Partition: r.part, Key: r.key, Value: value, Header: r.hdr[:], Token: r})
+		if len(batch) == cap(batch) || i == n-1 {
+			if err := p.Produce(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := p.Close(cctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, b := range bad[:min(len(bad), 5)] {
+		t.Error(b)
+	}
+	for i := range recs {
+		if recs[i].acked != 1 || recs[i].err != nil {
+			t.Fatalf("record %d: acked %d times, err %v", i, recs[i].acked, recs[i].err)
+		}
+	}
+	for part, c := range counts {
+		for o := int64(0); o < c; o++ {
+			if !offsets[part][o] {
+				t.Fatalf("partition %d: offset %d never acked (%d records)", part, o, c)
+			}
+		}
+	}
+	return counts
+}
+
+func endOffsets(t *testing.T, tc *testCluster, topic string, partitions int) []int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	end, err := tc.adm.EndOffsets(ctx, topic, partitions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return end
+}
+
+// consumeAll runs members consumers of group until every one of the n
+// records (seq 0..n-1 of producer) has been handled, then closes them and
+// checks the group's commits reached the end of every partition.
+func consumeAll(t *testing.T, tc *testCluster, newC func(ConsumerConfig) (Consumer, error), topic, group, commit string, partitions, members, n int, producer uint32) []Consumer {
+	t.Helper()
+	var mu sync.Mutex
+	seen := make([]int, n)
+	unique := 0
+	done := make(chan struct{})
+	var errs []string
+	h := func(m *Message) error {
+		var hd wire.Header
+		if err := wire.Parse(m.Header, &hd); err != nil || hd.RunID != testRunID || hd.Producer != producer {
+			mu.Lock()
+			errs = append(errs, fmt.Sprintf("p%d@%d: bad kbench header %x", m.Partition, m.Offset, m.Header))
+			mu.Unlock()
+			return nil
+		}
+		if want := (int(hd.Seq) * 7) % partitions; m.Partition != want {
+			mu.Lock()
+			errs = append(errs, fmt.Sprintf("seq %d on partition %d, want %d", hd.Seq, m.Partition, want))
+			mu.Unlock()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if seen[hd.Seq] == 0 {
+			unique++
+			if unique == n {
+				close(done)
+			}
+		}
+		seen[hd.Seq]++
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cs := make([]Consumer, members)
+	var wg sync.WaitGroup
+	runErrs := make([]error, members)
+	for i := range cs {
+		c, err := newC(ConsumerConfig{
+			Brokers: tc.emb.Addrs(), Topic: topic, Group: group, Instance: i, Commit: commit,
+			SessionTimeout: 3 * time.Second, HeartbeatInterval: 100 * time.Millisecond,
+			AutoCommitInterval: 100 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs[i] = c
+		wg.Add(1)
+		go func() { defer wg.Done(); runErrs[i] = c.Run(ctx, h) }()
+	}
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		mu.Lock()
+		t.Errorf("%s: consumed %d of %d", commit, unique, n)
+		mu.Unlock()
+	}
+	for _, c := range cs {
+		if err := c.Close(); err != nil {
+			t.Errorf("%s: close: %v", commit, err)
+		}
+	}
+	wg.Wait()
+	for i, err := range runErrs {
+		if err != nil {
+			t.Errorf("%s: member %d: Run: %v", commit, i, err)
+		}
+	}
+	mu.Lock()
+	for _, e := range errs[:min(len(errs), 5)] {
+		t.Error(e)
+	}
+	mu.Unlock()
+	end := endOffsets(t, tc, topic, partitions)
+	cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer ccancel()
+	committed, err := tc.adm.Committed(cctx, group, topic, partitions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range end {
+		if committed[p] != end[p] {
+			t.Errorf("%s: partition %d: committed %d, high watermark %d", commit, p, committed[p], end[p])
+		}
+	}
+	return cs
+}
+
+func TestFranzGoProducer(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t)
+	const P, N = 6, 5000
+	topic := tc.topic(t, "fg-produce", P)
+	counts := produceAll(t, tc, NewFranzGoProducer, topic, P, N, 1)
+	end := endOffsets(t, tc, topic, P)
+	for p := range counts {
+		if end[p] != counts[p] {
+			t.Errorf("partition %d: broker has %d, produced %d", p, end[p], counts[p])
+		}
+	}
+}
+
+func TestFranzGoProducerAcksAndCompression(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t)
+	for _, c := range []struct{ acks, comp string }{{"1", "lz4"}, {"0", "zstd"}, {"all", "snappy"}, {"1", "gzip"}} {
+		topic := tc.topic(t, "fg-acks-"+c.acks+"-"+c.comp, 3)
+		var mu sync.Mutex
+		var acked, failed int
+		p, err := NewFranzGoProducer(ProducerConfig{
+			Brokers: tc.emb.Addrs(), Topic: topic, Acks: c.acks, Compression: c.comp,
+			OnAck: func(acks []Ack, _ time.Time, err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					failed += len(acks)
+				} else {
+					acked += len(acks)
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := make([]Record, 300)
+		for i := range recs {
+			recs[i] = Record{Partition: i % 3, Value: bytes.Repeat([]byte("x"), 100), Header: make([]byte, wire.Size)}
+		}
+		if err := p.Produce(context.Background(), recs); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := p.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if acked != len(recs) || failed != 0 {
+			t.Errorf("acks %s %s: acked %d, failed %d of %d", c.acks, c.comp, acked, failed, len(recs))
+		}
+		var total int64
+		for _, e := range endOffsets(t, tc, topic, 3) {
+			total += e
+		}
+		if total != int64(len(recs)) {
+			t.Errorf("acks %s %s: broker has %d records, want %d", c.acks, c.comp, total, len(recs))
+		}
+	}
+	if _, err := NewFranzGoProducer(ProducerConfig{Brokers: tc.emb.Addrs(), Topic: "x", Acks: "2"}); err == nil {
+		t.Error("acks 2 accepted")
+	}
+	if _, err := NewFranzGoProducer(ProducerConfig{Brokers: tc.emb.Addrs(), Topic: "x", Compression: "brotli"}); err == nil {
+		t.Error("compression brotli accepted")
+	}
+}
+
+func TestFranzGoConsumerCommitModes(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t)
+	const P, N = 6, 3000
+	topic := tc.topic(t, "fg-consume", P)
+	produceAll(t, tc, NewFranzGoProducer, topic, P, N, 2)
+	for _, mode := range []string{"auto", "after-process", "before-process", "transactional"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			cs := consumeAll(t, tc, NewFranzGoConsumer, topic, "g-"+mode, mode, P, 2, N, 2)
+			var most int64
+			for _, c := range cs {
+				most = max(most, c.Rebalances())
+			}
+			if most < 1 {
+				t.Errorf("no member counted its first join")
+			}
+		})
+	}
+}
+
+func TestFranzGoConsumerRejectsUnknownCommit(t *testing.T) {
+	if _, err := NewFranzGoConsumer(ConsumerConfig{Brokers: []string{"127.0.0.1:1"}, Topic: "t", Group: "g", Commit: "sometimes"}); err == nil {
+		t.Error("commit sometimes accepted")
+	}
+}
+
+// TestFranzGoConsumerRebalances: every generation a member joins counts,
+// the first included, so the runner's "max over members minus one" is the
+// group's count of generation changes.
+func TestFranzGoConsumerRebalances(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t)
+	topic := tc.topic(t, "fg-rebalance", 4)
+	newMember := func(i int) Consumer {
+		c, err := NewFranzGoConsumer(ConsumerConfig{
+			Brokers: tc.emb.Addrs(), Topic: topic, Group: "rb", Instance: i, Commit: "after-process",
+			SessionTimeout: 2 * time.Second, HeartbeatInterval: 100 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _ = c.Run(context.Background(), func(*Message) error { return nil }) }()
+		return c
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(8 * time.Second); !cond(); {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	a := newMember(0)
+	defer a.Close()
+	waitFor("a's first join", func() bool { return a.Rebalances() >= 1 })
+	b := newMember(1)
+	waitFor("b's join", func() bool { return b.Rebalances() >= 1 && a.Rebalances() >= 2 })
+	before := a.Rebalances()
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the rebalance after b left", func() bool { return a.Rebalances() > before })
+	if b.Rebalances() > a.Rebalances() {
+		t.Errorf("b counted %d generations, a %d", b.Rebalances(), a.Rebalances())
+	}
+}
+
+// TestDriverInterop: what one driver produces, the other consumes, header
+// and placement intact.
+func TestDriverInterop(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t)
+	const P, N = 4, 2000
+	t.Run("kafka-go to franz-go", func(t *testing.T) {
+		t.Parallel()
+		topic := tc.topic(t, "kg-to-fg", P)
+		produceAll(t, tc, NewKafkaGoProducer, topic, P, N, 3)
+		consumeAll(t, tc, NewFranzGoConsumer, topic, "fg-reader", "after-process", P, 1, N, 3)
+	})
+	t.Run("franz-go to kafka-go", func(t *testing.T) {
+		t.Parallel()
+		topic := tc.topic(t, "fg-to-kg", P)
+		produceAll(t, tc, NewFranzGoProducer, topic, P, N, 4)
+		consumeAll(t, tc, NewKafkaGoConsumer, topic, "kg-reader", "after-process", P, 1, N, 4)
+	})
+}
+
+// TestFranzGoConsumerDialsThroughNet: the consumer's connections go through
+// Net.Dial, so severing the fault switch cuts it off, and Close after a
+// crash (handler error) returns promptly without leaving the group.
+func TestFranzGoConsumerDialsThroughNet(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t)
+	topic := tc.topic(t, "fg-crash", 2)
+	produceAll(t, tc, NewFranzGoProducer, topic, 2, 200, 5)
+	sw := &faultconn.Switch{}
+	c, err := NewFranzGoConsumer(ConsumerConfig{
+		Brokers: tc.emb.Addrs(), Topic: topic, Group: "crash", Commit: "after-process",
+		SessionTimeout: 2 * time.Second, HeartbeatInterval: 100 * time.Millisecond,
+		Net: Net{Dial: sw.DialFunc},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed := make(chan struct{})
+	var once sync.Once
+	var handled int
+	errCrash := fmt.Errorf("crashed")
+	runErr := make(chan error, 1)
+	go func() {
+		runErr <- c.Run(context.Background(), func(*Message) error {
+			handled++
+			if handled == 50 {
+				once.Do(func() { close(crashed) })
+			}
+			if handled >= 50 {
+				<-crashed
+				return errCrash
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-crashed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("consumer never handled 50 messages")
+	}
+	if sw.Conns() == 0 {
+		t.Fatal("no connection went through Net.Dial")
+	}
+	sw.Sever()
+	if err := <-runErr; err != errCrash {
+		t.Fatalf("Run returned %v, want the handler's error", err)
+	}
+	start := time.Now()
+	_ = c.Close()
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Close after a crash took %v", d)
+	}
+	// Nothing was committed after the sever: at most what autocommit had
+	// flushed before, never the crash batch's tail.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	committed, err := tc.adm.Committed(ctx, "crash", topic, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if committed[0]+committed[1] >= 200 {
+		t.Errorf("crashed member committed everything: %v", committed)
+	}
+}
