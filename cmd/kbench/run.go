@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +42,7 @@ type runFlags struct {
 	baseline   string
 	tolerance  []string
 	noProgress bool
+	cpuProfile string
 }
 
 func newRunCmd() *cobra.Command {
@@ -74,6 +76,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
 	fl.StringVar(&f.baseline, "baseline", "", "compare with a stored result.json; a regression exits 3")
 	fl.StringArrayVar(&f.tolerance, "tolerance", nil, "baseline tolerance: 10% or PATH=20% (repeatable)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
+	_ = fl.MarkHidden("cpuprofile")
 	return cmd
 }
 
@@ -138,6 +142,16 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 			el := done + min(p.Elapsed, p.Total)
 			prog.Update(el, p.Sent, p.Rate, p.P99Ms, p.MaxLag)
 		}
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return exitcode.With(exitcode.Config, err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return exitcode.With(exitcode.Config, err)
+		}
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	res, runErr := runner.Run(ctx, plan, opt)
 	if prog != nil {

@@ -31,14 +31,38 @@ type kafkaGoProducer struct {
 	acks  sync.Pool       // *[]Ack
 }
 
-// envelope carries one in-flight record's header slice and the caller's
-// token through kafka-go (as Message.WriterData, a pointer: no allocation).
-type envelope struct {
+// envelopes carry a call's records through kafka-go: each record's header
+// slice and the caller's token ride in a slot (Message.WriterData holds a
+// pointer to it: no allocation), and the slots of one Produce call share one
+// block that returns to the pool once every record is acknowledged.
+const envBlock = 256
+
+type envSlot struct {
 	hdr   [1]kafka.Header
 	token any
+	blk   *envelopes
 }
 
-var envelopes = sync.Pool{New: func() any { return new(envelope) }}
+type envelopes struct {
+	slots [envBlock]envSlot
+	refs  atomic.Int32
+}
+
+var envPool = sync.Pool{New: func() any {
+	e := new(envelopes)
+	for i := range e.slots {
+		e.slots[i].blk = e
+	}
+	return e
+}}
+
+func (s *envSlot) release() {
+	s.token = nil
+	s.hdr[0] = kafka.Header{}
+	if s.blk.refs.Add(-1) == 0 {
+		envPool.Put(s.blk)
+	}
+}
 
 // NewKafkaGoProducer returns a producer over kafka-go's Writer.
 func NewKafkaGoProducer(c ProducerConfig) (Producer, error) {
@@ -91,18 +115,31 @@ func NewKafkaGoProducer(c ProducerConfig) (Producer, error) {
 }
 
 func (p *kafkaGoProducer) Produce(ctx context.Context, recs []Record) error {
+	for len(recs) > 0 {
+		n := min(len(recs), envBlock)
+		if err := p.produce(ctx, recs[:n]); err != nil {
+			return err
+		}
+		recs = recs[n:]
+	}
+	return nil
+}
+
+func (p *kafkaGoProducer) produce(ctx context.Context, recs []Record) error {
+	blk := envPool.Get().(*envelopes)
+	blk.refs.Store(int32(len(recs)))
 	msgs := p.msgs[:0]
 	for i := range recs {
 		r := &recs[i]
-		env := envelopes.Get().(*envelope)
-		env.hdr[0] = kafka.Header{Key: wire.HeaderKey, Value: r.Header}
-		env.token = r.Token
+		slot := &blk.slots[i]
+		slot.hdr[0] = kafka.Header{Key: wire.HeaderKey, Value: r.Header}
+		slot.token = r.Token
 		msgs = append(msgs, kafka.Message{
 			Partition:  r.Partition,
 			Key:        r.Key,
 			Value:      r.Value,
-			Headers:    env.hdr[:],
-			WriterData: env,
+			Headers:    slot.hdr[:],
+			WriterData: slot,
 		})
 	}
 	p.msgs = msgs
@@ -117,15 +154,12 @@ func (p *kafkaGoProducer) complete(msgs []kafka.Message, err error) {
 	acks := (*sp)[:0]
 	for i := range msgs {
 		m := &msgs[i]
-		env, _ := m.WriterData.(*envelope)
 		a := Ack{Partition: m.Partition, Offset: m.Offset, Key: m.Key, Bytes: len(m.Key) + len(m.Value)}
-		if env != nil {
-			a.Header = env.hdr[0].Value
-			a.Bytes += len(env.hdr[0].Value) + len(wire.HeaderKey)
-			a.Token = env.token
-			env.token = nil
-			env.hdr[0] = kafka.Header{}
-			envelopes.Put(env)
+		if slot, ok := m.WriterData.(*envSlot); ok {
+			a.Header = slot.hdr[0].Value
+			a.Bytes += len(slot.hdr[0].Value) + len(wire.HeaderKey)
+			a.Token = slot.token
+			slot.release()
 		}
 		acks = append(acks, a)
 	}

@@ -20,15 +20,47 @@ import (
 // hands messages off close to their intended time.
 const chunk = 256
 
-// msgBuf holds one in-flight message's bytes until its acknowledgement. They
-// are recycled through a pool, so steady-state producing does not allocate.
-type msgBuf struct {
-	key   []byte
-	hdr   [wire.Size]byte
-	value []byte // JSON payloads only; filler values share one buffer
+// slab holds the bytes (headers, keys, JSON values) of one chunk of
+// in-flight messages, carved one after another so that building and
+// acknowledging a chunk walks memory in order. It goes back to the pool when
+// the last of its messages is acknowledged; steady-state producing does not
+// allocate.
+type slab struct {
+	buf  []byte
+	refs atomic.Int32
 }
 
-var msgBufs = sync.Pool{New: func() any { return &msgBuf{key: make([]byte, 0, 64)} }}
+// slabBytes fits a chunk of headers and typical keys; a message whose key
+// does not fit ends the chunk early.
+const slabBytes = chunk * (wire.Size + 64)
+
+var slabs = sync.Pool{New: func() any { return &slab{buf: make([]byte, 0, slabBytes)} }}
+
+func getSlab(valueBytes int) *slab {
+	s := slabs.Get().(*slab)
+	if need := slabBytes + chunk*valueBytes; cap(s.buf) < need {
+		s.buf = make([]byte, 0, need)
+	}
+	s.buf = s.buf[:0]
+	return s
+}
+
+// carve returns n bytes of s, or false when s is full.
+func (s *slab) carve(n int) ([]byte, bool) {
+	l := len(s.buf)
+	if l+n > cap(s.buf) {
+		return nil, false
+	}
+	s.buf = s.buf[:l+n]
+	return s.buf[l : l+n : l+n], true
+}
+
+// release drops one message's hold on s.
+func (s *slab) release() {
+	if s.refs.Add(-1) == 0 {
+		slabs.Put(s)
+	}
+}
 
 // producer is one producer instance: a goroutine generating, keying, placing
 // and pacing messages, and the ack side (client goroutines) recording what
@@ -115,8 +147,8 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 	}
 	p.mu.Unlock()
 	for i := range acks {
-		if b, ok := acks[i].Token.(*msgBuf); ok {
-			msgBufs.Put(b)
+		if sl, ok := acks[i].Token.(*slab); ok {
+			sl.release()
 		}
 	}
 	p.inflight.Add(-int64(len(acks)))
@@ -158,6 +190,11 @@ func (p *producer) run(ctx context.Context) error {
 		elapsed := now.Sub(p.start)
 		recs = recs[:0]
 		room := p.maxInFlight - p.inflight.Load()
+		valueBytes := 0
+		if p.jsonFmt {
+			valueBytes = p.size
+		}
+		sl := getSlab(valueBytes)
 		for len(recs) < chunk && int64(len(recs)) < room {
 			if p.limit > 0 && n >= p.limit {
 				break
@@ -172,31 +209,39 @@ func (p *producer) run(ctx context.Context) error {
 			if due >= endOff {
 				break
 			}
-			b := msgBufs.Get().(*msgBuf)
 			ev, key, part := p.src.Next(due)
-			b.key = append(b.key[:0], key...)
+			hb, ok := sl.carve(wire.Size + len(key) + valueBytes)
+			if !ok {
+				// Unusually long keys filled the slab: this message's
+				// bytes live on the heap instead (the source has already
+				// advanced, so it must go in this chunk).
+				hb = make([]byte, wire.Size+len(key)+valueBytes)
+			}
+			kb := hb[wire.Size : wire.Size+len(key)]
+			copy(kb, key)
 			value := p.filler
 			if p.jsonFmt {
-				b.value = traffic.AppendJSON(b.value[:0], ev, p.size)
-				value = b.value
+				vb := hb[wire.Size+len(key):]
+				value = traffic.AppendJSON(vb[:0], ev, p.size)
 			}
 			intended := p.start.Add(due).UnixNano()
 			hdr.Seq = n
 			hdr.Intended = intended
 			hdr.Sent = 0
-			wire.Put(b.hdr[:], &hdr)
+			wire.Put(hb, &hdr)
 			var k []byte
-			if len(b.key) > 0 {
-				k = b.key
+			if len(kb) > 0 {
+				k = kb
 			}
 			intendeds[len(recs)] = intended
-			recs = append(recs, driver.Record{Partition: part, Key: k, Value: value, Header: b.hdr[:], Token: b})
+			recs = append(recs, driver.Record{Partition: part, Key: k, Value: value, Header: hb[:wire.Size], Token: sl})
 			if intended >= measureNs {
 				p.an.Observe(k, p.src.Entity(), part, len(k)+len(value)+wire.Size+len(wire.HeaderKey))
 			}
 			n++
 		}
 		if len(recs) == 0 {
+			slabs.Put(sl)
 			// Nothing due yet: sleep until the next message is.
 			wait := 50 * time.Millisecond
 			if p.pacer.Shape() != nil {
@@ -220,6 +265,7 @@ func (p *producer) run(ctx context.Context) error {
 				p.measuredSent.Add(1)
 			}
 		}
+		sl.refs.Store(int32(len(recs)))
 		p.inflight.Add(int64(len(recs)))
 		p.sent.Add(int64(len(recs)))
 		if err := p.drv.Produce(ctx, recs); err != nil {
