@@ -76,6 +76,8 @@ func (vr *variantRun) initProducer(p *producer, i, n int, start, measureFrom, en
 	switch exp.Producer.Driver {
 	case "", "kafka-go":
 		p.drv, err = driver.NewKafkaGoProducer(cfg)
+	case "franz-go":
+		p.drv, err = driver.NewFranzGoProducer(cfg)
 	default:
 		return fmt.Errorf("producer.driver %q is not available", exp.Producer.Driver)
 	}
@@ -98,7 +100,11 @@ func (vr *variantRun) addMember(ctx context.Context, g *group, i int) (*member, 
 		HeartbeatInterval: g.cfg.HeartbeatInterval.D(),
 		Net:               net,
 	}
-	c, err := driver.NewKafkaGoConsumer(cfg)
+	newConsumer := driver.NewKafkaGoConsumer
+	if vr.exp.Producer.Driver == "franz-go" {
+		newConsumer = driver.NewFranzGoConsumer
+	}
+	c, err := newConsumer(cfg)
 	if err != nil {
 		return nil, err
 	}

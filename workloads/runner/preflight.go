@@ -15,13 +15,13 @@ func Preflight(plan *workloads.Plan, opt Options) error {
 		exp := v.Exp
 		external := len(opt.Brokers) > 0 || (exp.Cluster != nil && len(exp.Cluster.Brokers) > 0)
 		switch exp.Producer.Driver {
-		case "", "kafka-go":
+		case "", "kafka-go", "franz-go":
 		default:
-			return fmt.Errorf("variant %s: producer.driver %q is not available in this build (kafka-go is)", v.Name, exp.Producer.Driver)
+			return fmt.Errorf("variant %s: producer.driver %q is not available in this build (kafka-go and franz-go are)", v.Name, exp.Producer.Driver)
 		}
 		for _, g := range exp.Consumers {
-			if g.Commit == "transactional" {
-				return fmt.Errorf("variant %s: consumers[%s].commit transactional needs a transactional driver; kafka-go supports auto, after-process and before-process", v.Name, g.Group)
+			if g.Commit == "transactional" && exp.Producer.Driver != "franz-go" {
+				return fmt.Errorf("variant %s: consumers[%s].commit transactional needs producer.driver franz-go; kafka-go supports auto, after-process and before-process", v.Name, g.Group)
 			}
 		}
 		for _, f := range exp.Faults {
