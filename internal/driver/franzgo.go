@@ -301,6 +301,10 @@ func franzGoMechanism(s *SASL) (sasl.Mechanism, error) {
 	return nil, fmt.Errorf("sasl mechanism %q: want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", s.Mechanism)
 }
 
+// KgoNetOpts maps Net to franz-go client options, for kbench's other
+// franz-go clients (the admin client). See franzGoNetOpts.
+func KgoNetOpts(n Net) ([]kgo.Opt, error) { return franzGoNetOpts(n) }
+
 // franzGoNetOpts maps Net to kgo options: one kgo.Dialer that dials through
 // Net.Dial (the fault switch, when set) within Net.DialTimeout and then,
 // with Net.TLS, does the TLS handshake on that connection; and kgo.SASL.

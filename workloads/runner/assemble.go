@@ -5,10 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
-
 	"github.com/kbench/kbench/internal/delivery"
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/internal/faultconn"
@@ -264,26 +260,4 @@ func encode(m map[string]string, name string, h *report.Histogram) {
 
 func toSkew(s keying.Skew) report.Skew {
 	return report.Skew{MaxMean: s.MaxMean, CoV: s.CoV, Gini: s.Gini, Jain: s.Jain, HottestShare: s.HottestShare, Idle: s.Idle}
-}
-
-// adminNetOpts carries TLS and SASL to the admin client.
-func adminNetOpts(n driver.Net) []kgo.Opt {
-	var opts []kgo.Opt
-	if n.TLS != nil {
-		opts = append(opts, kgo.DialTLSConfig(n.TLS.Clone()))
-	}
-	if n.Dial != nil {
-		opts = append(opts, kgo.Dialer(n.Dial))
-	}
-	if s := n.SASL; s != nil {
-		switch s.Mechanism {
-		case "PLAIN":
-			opts = append(opts, kgo.SASL(plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism()))
-		case "SCRAM-SHA-256":
-			opts = append(opts, kgo.SASL(scram.Auth{User: s.Username, Pass: s.Password}.AsSha256Mechanism()))
-		case "SCRAM-SHA-512":
-			opts = append(opts, kgo.SASL(scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism()))
-		}
-	}
-	return opts
 }

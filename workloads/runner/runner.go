@@ -93,7 +93,11 @@ func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result
 		res.Broker = report.BrokerInfo{Kind: "external", Brokers: brokers}
 	}
 
-	adm, err := admin.New(admin.Options{Brokers: brokers, Extra: adminNetOpts(opt.Net)})
+	netOpts, err := driver.KgoNetOpts(opt.Net)
+	if err != nil {
+		return res, err
+	}
+	adm, err := admin.New(admin.Options{Brokers: brokers, Extra: netOpts})
 	if err != nil {
 		return res, err
 	}
