@@ -31,6 +31,16 @@ type Options struct {
 	// MinSessionTimeout accepted from group members. Default 500ms, so tests
 	// and short profiles can use short session timeouts.
 	MinSessionTimeout time.Duration
+	// Users, when set, turn on SASL: clients must authenticate as one of
+	// them.
+	Users []User
+}
+
+// User is a SASL user of the embedded broker.
+type User struct {
+	Mechanism string // PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+	Name      string
+	Password  string
 }
 
 // Embedded is a running in-process broker.
@@ -92,6 +102,12 @@ func Start(o Options) (*Embedded, error) {
 	}
 	if port != 0 {
 		opts = append(opts, kfake.Ports(ports...))
+	}
+	if len(o.Users) > 0 {
+		opts = append(opts, kfake.EnableSASL())
+		for _, u := range o.Users {
+			opts = append(opts, kfake.Superuser(u.Mechanism, u.Name, u.Password))
+		}
 	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {

@@ -70,13 +70,22 @@ func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result
 		Variants:    []report.Variant{},
 	}
 	brokers := opt.Brokers
-	if len(brokers) == 0 {
-		for _, v := range plan.Variants {
-			if v.Exp.Cluster != nil && len(v.Exp.Cluster.Brokers) > 0 {
-				brokers = v.Exp.Cluster.Brokers
-				break
-			}
+	for _, v := range plan.Variants {
+		if v.Exp.Cluster == nil {
+			continue
 		}
+		if len(brokers) == 0 {
+			brokers = v.Exp.Cluster.Brokers
+		}
+		if opt.Net.SASL == nil && opt.Net.TLS == nil {
+			n, err := clusterNet(v.Exp.Cluster)
+			if err != nil {
+				return res, err
+			}
+			n.Dial = opt.Net.Dial
+			opt.Net = n
+		}
+		break
 	}
 	var emb *broker.Embedded
 	if len(brokers) == 0 {
@@ -109,7 +118,7 @@ func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result
 		if ctx.Err() != nil {
 			return res, ErrInterrupted
 		}
-		return res, fmt.Errorf("cannot reach broker %s within %s: %v", strings.Join(brokers, ","), opt.ConnectTimeout, err)
+		return res, fmt.Errorf("cannot reach (or authenticate with) broker %s within %s: %v", strings.Join(brokers, ","), opt.ConnectTimeout, err)
 	}
 
 	runID := newRunID()
