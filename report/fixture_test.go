@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"flag"
+	"github.com/kbench/kbench/keying"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -125,8 +126,8 @@ func buildFixture() *Result {
 				Lag:        Lag{Max: maxLag, Final: 0, DrainMs: float64(maxLag) / 4},
 				Rebalances: s.rebalances, PartitionLag: nil}}},
 			Partitions: parts,
-			Skew:       computeSkew(s.load),
-			BytesSkew:  computeSkew(bytesLoad),
+			Skew:       keying.ComputeSkew(s.load),
+			BytesSkew:  keying.ComputeSkew(bytesLoad),
 			Keys:       Keys{Distinct: s.distinct, Top: s.top, Ordering: Ordering{PreservedShare: s.preserved, MaxSpread: s.spread}, PerPart: perPart},
 			Histograms: map[string]string{"produce": enc(prod), "produce_corrected": enc(corr), "send_delay": enc(delay),
 				"e2e": enc(e2e), "e2e:realtime-monitoring": enc(e2e)},

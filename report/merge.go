@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"github.com/kbench/kbench/keying"
 	"math"
 	"sort"
 	"strings"
@@ -224,7 +225,7 @@ func mergeVariant(parts []*Variant) (*Variant, error) {
 	for i, p := range v.Partitions {
 		load[i], bytesLoad[i] = p.Messages, p.Bytes
 	}
-	v.Skew, v.BytesSkew = computeSkew(load), computeSkew(bytesLoad)
+	v.Skew, v.BytesSkew = keying.ComputeSkew(load), keying.ComputeSkew(bytesLoad)
 
 	if v.Produce.Messages > 0 {
 		v.Keys.Ordering.PreservedShare = preservedW / float64(v.Produce.Messages)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/kbench/kbench/keying"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -30,7 +31,7 @@ func shardOf(t *testing.T, shard string, lat []time.Duration, load []int64, lag 
 		E2E:        E2E{Latency: e2e.Summary()},
 		Consume:    Consume{Groups: []Group{{Group: "g", Messages: msgs, Latency: e2e.Summary(), Lag: Lag{Max: lag, DrainMs: float64(lag)}, Rebalances: 1}}},
 		Partitions: parts,
-		Skew:       computeSkew(load),
+		Skew:       keying.ComputeSkew(load),
 		Keys:       Keys{Distinct: 10, Top: []HotKey{{"a", 0.5}, {"b", 0.1}}, Ordering: Ordering{PreservedShare: 1, MaxSpread: 1}},
 		Delivery:   Delivery{Lost: 2, Duplicated: 1},
 		Histograms: map[string]string{"produce": enc(h), "e2e": enc(e2e), "e2e:g": enc(e2e)},
@@ -89,7 +90,7 @@ func TestMergeExact(t *testing.T) {
 			t.Errorf("partition %d: %+v", i, p)
 		}
 	}
-	if v.Skew != computeSkew(wantLoad) || v.Skew.Idle != 0 || math.Abs(v.Skew.MaxMean-300/(650.0/3)) > 1e-12 {
+	if v.Skew != keying.ComputeSkew(wantLoad) || v.Skew.Idle != 0 || math.Abs(v.Skew.MaxMean-300/(650.0/3)) > 1e-12 {
 		t.Errorf("skew %+v", v.Skew)
 	}
 	// Shared-object figures take the maximum.

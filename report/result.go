@@ -3,7 +3,11 @@
 // renderers, gates and baseline comparison.
 package report
 
-import "time"
+import (
+	"time"
+
+	"github.com/kbench/kbench/keying"
+)
 
 // Schema identifies the result format.
 const Schema = "kbench/result/v1"
@@ -159,14 +163,9 @@ type Partition struct {
 }
 
 // Skew of a load vector over partitions. See SPEC §5 for definitions.
-type Skew struct {
-	MaxMean      float64 `json:"max_mean"`
-	CoV          float64 `json:"cov"`
-	Gini         float64 `json:"gini"`
-	Jain         float64 `json:"jain"`
-	HottestShare float64 `json:"hottest_share"`
-	Idle         int     `json:"idle"`
-}
+// The figures and their computation live in keying, the one place that
+// defines them.
+type Skew = keying.Skew
 
 // Keys figures.
 type Keys struct {

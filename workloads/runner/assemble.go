@@ -196,8 +196,8 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 		}
 		v.Partitions = append(v.Partitions, report.Partition{Partition: i, Messages: partMsgs[i], Bytes: partBytes[i], BrokerMessages: bm})
 	}
-	v.Skew = toSkew(keying.ComputeSkew(partMsgs))
-	v.BytesSkew = toSkew(keying.ComputeSkew(partBytes))
+	v.Skew = keying.ComputeSkew(partMsgs)
+	v.BytesSkew = keying.ComputeSkew(partBytes)
 
 	a := an.Result()
 	v.Keys.Distinct = a.Distinct
@@ -256,8 +256,4 @@ func encode(m map[string]string, name string, h *report.Histogram) {
 	if s, err := h.Encode(); err == nil {
 		m[name] = s
 	}
-}
-
-func toSkew(s keying.Skew) report.Skew {
-	return report.Skew{MaxMean: s.MaxMean, CoV: s.CoV, Gini: s.Gini, Jain: s.Jain, HottestShare: s.HottestShare, Idle: s.Idle}
 }
