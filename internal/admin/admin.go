@@ -162,20 +162,17 @@ func (c *Client) Committed(ctx context.Context, group, topic string, partitions 
 // <= 0 are skipped). This is how kbench keeps the embedded broker's memory
 // bounded on long runs.
 func (c *Client) DeleteRecords(ctx context.Context, topic string, before []int64) error {
-	var os kadm.Offsets
+	low := map[string]map[int32]int64{topic: {}}
 	for p, o := range before {
-		if o > 0 {
-			os.AddOffset(topic, int32(p), o, -1)
-		}
+		low[topic][int32(p)] = o
 	}
-	if len(os) == 0 {
-		return nil
-	}
-	resp, err := c.adm.DeleteRecords(ctx, os)
-	if err != nil {
-		return err
-	}
-	return resp.Error()
+	return c.deleteBelow(ctx, low)
+}
+
+// deleteBelow deletes records below low[topic][partition]; offsets <= 0
+// are skipped.
+func (c *Client) deleteBelow(ctx context.Context, low map[string]map[int32]int64) error {
+	return c.deleteBelow(ctx, low)
 }
 
 // GroupReady reports whether group is Stable with exactly members members,
@@ -226,20 +223,5 @@ func (c *Client) TrimCommitted(ctx context.Context) error {
 			}
 		})
 	}
-	var os kadm.Offsets
-	for t, ps := range low {
-		for p, at := range ps {
-			if at > 0 {
-				os.AddOffset(t, p, at, -1)
-			}
-		}
-	}
-	if len(os) == 0 {
-		return nil
-	}
-	resp, err := c.adm.DeleteRecords(ctx, os)
-	if err != nil {
-		return err
-	}
-	return resp.Error()
+	return c.deleteBelow(ctx, low)
 }
