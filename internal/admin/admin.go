@@ -172,7 +172,22 @@ func (c *Client) DeleteRecords(ctx context.Context, topic string, before []int64
 // deleteBelow deletes records below low[topic][partition]; offsets <= 0
 // are skipped.
 func (c *Client) deleteBelow(ctx context.Context, low map[string]map[int32]int64) error {
-	return c.deleteBelow(ctx, low)
+	var os kadm.Offsets
+	for t, ps := range low {
+		for p, at := range ps {
+			if at > 0 {
+				os.AddOffset(t, p, at, -1)
+			}
+		}
+	}
+	if len(os) == 0 {
+		return nil
+	}
+	resp, err := c.adm.DeleteRecords(ctx, os)
+	if err != nil {
+		return err
+	}
+	return resp.Error()
 }
 
 // GroupReady reports whether group is Stable with exactly members members,
