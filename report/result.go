@@ -87,7 +87,9 @@ type Produce struct {
 	Messages int64 `json:"messages"`
 	Bytes    int64 `json:"bytes"`
 	// Errors: messages the client reported as failed.
-	Errors     int64      `json:"errors"`
+	Errors int64 `json:"errors"`
+	// FirstError is the first delivery error the client reported.
+	FirstError string     `json:"first_error,omitempty"`
 	Throughput Throughput `json:"throughput"`
 	// Latency: hand-off to acknowledgement.
 	Latency Latency `json:"latency_ms"`

@@ -90,6 +90,10 @@ func Start(o Options) (*Embedded, error) {
 		kfake.GroupMinSessionTimeout(o.MinSessionTimeout),
 		kfake.BrokerConfigs(map[string]string{
 			"log.segment.bytes": strconv.Itoa(o.SegmentBytes),
+			// Kafka's default (1 MB) refuses a batch that a client fills
+			// to batch_bytes=1MiB plus per-record overhead; the embedded
+			// broker is not there to measure that limit.
+			"message.max.bytes": strconv.Itoa(16 << 20),
 		}),
 		// kfake always asks for 127.0.0.1:PORT; bind the host the user named.
 		kfake.ListenFn(func(network, address string) (net.Listener, error) {

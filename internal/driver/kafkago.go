@@ -332,6 +332,10 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 	for {
 		var km kafka.Message
 		var err error
+		gen := int64(-1)
+		if k.commit == "before-process" {
+			gen = k.Rebalances()
+		}
 		if k.commit == "auto" {
 			km, err = k.r.ReadMessage(ctx)
 		} else {
@@ -344,10 +348,13 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 			return err
 		}
 		if k.commit == "before-process" {
-			// After a rebalance kafka-go can still hand out a message fetched
-			// under the previous generation and then deliver it again from
-			// the new generation's start offset. An at-most-once consumer
-			// skips what it has already committed itself.
+			// Around a rebalance kafka-go can hand out a message fetched under
+			// the generation that just ended, whose partition may now be
+			// another member's (or this member's again, re-read from the
+			// committed offset). An at-most-once consumer processes a
+			// message only if it committed it within the generation it
+			// fetched it in, and never one it has already committed: a
+			// message committed but skipped is lost, never duplicated.
 			if next, ok := k.next[km.Partition]; ok && km.Offset < next {
 				continue
 			}
@@ -358,6 +365,9 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 				return err
 			}
 			k.next[km.Partition] = km.Offset + 1
+			if k.Rebalances() != gen {
+				continue
+			}
 		}
 		m = Message{Partition: km.Partition, Offset: km.Offset, Key: km.Key, Value: km.Value, At: time.Now()}
 		for i := range km.Headers {

@@ -320,12 +320,8 @@ func TestRebalance(t *testing.T) {
 }
 
 // delivery-semantics: committing before processing loses the message in
-// hand at a crash; committing after processing never loses.
-//
-// Not asserted: that at-most-once never duplicates. With three members the
-// kafka-go driver sometimes re-delivers a message that moved between two
-// surviving members in the rebalance (reported to the runner's owner); the
-// duplicate count is logged above.
+// hand at a crash and never duplicates; committing after processing never
+// loses.
 func TestDeliverySemantics(t *testing.T) {
 	t.Parallel()
 	vs := run(t, "delivery-semantics", "duration=4s", "drain=8s", "workload.rate=700",
@@ -340,8 +336,13 @@ func TestDeliverySemantics(t *testing.T) {
 	a, l := group(t, amo, "semantics"), group(t, alo, "semantics")
 	// The crashed member always holds a committed, unprocessed message:
 	// the members have a backlog (700 msg/s for ~570 msg/s of processing).
-	if a.Delivery.Lost == 0 || a.Delivery.Lost > 10 {
+	// Besides the crashed member's message in hand, a survivor skips what
+	// it committed across the rebalance: a few more, never a backlog.
+	if a.Delivery.Lost == 0 || a.Delivery.Lost > 50 {
 		t.Errorf("at-most-once: lost %d; want the message(s) in hand at the crash", a.Delivery.Lost)
+	}
+	if a.Delivery.Duplicated != 0 {
+		t.Errorf("at-most-once: duplicated %d", a.Delivery.Duplicated)
 	}
 	if l.Delivery.Lost != 0 || l.Messages < alo.Produce.Messages {
 		t.Errorf("at-least-once: lost %d, consumed %d of %d; want nothing lost", l.Delivery.Lost, l.Messages, alo.Produce.Messages)

@@ -37,6 +37,7 @@ func (vr *variantRun) initProducer(p *producer, i, n int, start, measureFrom, en
 		p.an.TrackRemap(rp, part)
 	}
 	p.runID = vr.runID
+	p.log = vr.opt.Log
 	p.start, p.measureFrom, p.end = start, measureFrom, end
 	p.maxInFlight = int64(max(exp.Producer.MaxInFlight, chunk))
 	if m := exp.Workload.Messages; m > 0 {
@@ -146,6 +147,9 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 		v.Produce.Messages += p.measured
 		v.Produce.Bytes += p.bytes
 		v.Produce.Errors += p.errors
+		if p.firstErr != nil && v.Produce.FirstError == "" {
+			v.Produce.FirstError = p.firstErr.Error()
+		}
 		for i := range partMsgs {
 			partMsgs[i] += p.partMsgs[i]
 			partBytes[i] += p.partBytes[i]

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,6 +101,7 @@ type producer struct {
 	errors    int64
 	lastAck   time.Time
 	firstErr  error
+	log       io.Writer
 }
 
 func newProducer(id uint32, partitions int) *producer {
@@ -123,6 +126,7 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 		p.errors += int64(len(acks))
 		if p.firstErr == nil {
 			p.firstErr = err
+			fmt.Fprintf(p.log, "producer %d: delivery failed (first of possibly many): %v\n", p.id, err)
 		}
 	} else {
 		for i := range acks {
