@@ -216,7 +216,9 @@ type FaultResult struct {
 	Instance   int     `json:"instance"`
 	AtS        float64 `json:"at_s"`
 	FailoverMs float64 `json:"failover_ms"`
-	Error      string  `json:"error,omitempty"`
+	// Hits: requests a broker fault affected.
+	Hits  int64  `json:"hits,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // GateResult is one evaluated gate.

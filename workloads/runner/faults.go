@@ -28,6 +28,7 @@ type faultRun struct {
 	failover time.Duration
 	done     bool
 	err      error
+	hits     int64 // requests a broker fault affected
 }
 
 // scheduleFaults runs every fault at its offset from start. It returns when
@@ -174,6 +175,7 @@ func (vr *variantRun) execBrokerFault(ctx context.Context, fr *faultRun) {
 		<-ctx.Done()
 	}
 	inj.Stop()
+	fr.hits = inj.Hits()
 }
 
 // faultResults reports each fault.
@@ -183,7 +185,7 @@ func (vr *variantRun) faultResults(start time.Time) ([]report.FaultResult, map[s
 	var out []report.FaultResult
 	worst := map[string]float64{}
 	for _, fr := range vr.faults {
-		r := report.FaultResult{Kind: fr.spec.Kind, Group: fr.spec.Group, Instance: fr.spec.Instance}
+		r := report.FaultResult{Kind: fr.spec.Kind, Group: fr.spec.Group, Instance: fr.spec.Instance, Hits: fr.hits}
 		if !fr.at.IsZero() {
 			r.AtS = round3(fr.at.Sub(start).Seconds())
 		}
