@@ -49,7 +49,9 @@ type member struct {
 	// lastSeen[p]: Unix ns this member last processed a message of p.
 	lastSeen []atomic.Int64
 	retired  bool // under g.mu: crashed or left
-	stopOnce sync.Once
+	// joinsAtReady: generations joined before producing started.
+	joinsAtReady int64
+	stopOnce     sync.Once
 }
 
 func newGroup(cfg workloads.ConsumerGroup, runID uint64, measureFrom time.Time) *group {
@@ -138,15 +140,26 @@ func (m *member) stop(ctx context.Context) {
 	})
 }
 
-// rebalances counts the group's rebalances: every member goes through each
-// generation it is present for, so the longest-lived member's count of
-// joins, less its first, is the group's count of generation changes.
+// markReady records each member's join count once the group is stable
+// before producing starts: joins up to then are start-up, not rebalances.
+func (g *group) markReady() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, m := range g.members {
+		m.joinsAtReady = m.c.Rebalances()
+	}
+}
+
+// rebalances counts the group's rebalances during the run: every member
+// goes through each generation it is present for, so the most generations
+// any member joined since the group was ready is the group's count (a
+// member that joins later starts from zero: its first join is one).
 func (g *group) rebalances() int64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var n int64
 	for _, m := range g.members {
-		n = max(n, m.c.Rebalances()-1)
+		n = max(n, m.c.Rebalances()-m.joinsAtReady)
 	}
 	return n
 }

@@ -347,6 +347,11 @@ func (vr *variantRun) waitGroupsReady(ctx context.Context) error {
 			ready, err := vr.adm.GroupReady(wctx, g.cfg.Group, g.cfg.Instances)
 			cancel()
 			if err == nil && ready {
+				// The coordinator reports Stable as it sends the
+				// assignments; let the members take them before their
+				// join counts become the baseline.
+				time.Sleep(300 * time.Millisecond)
+				g.markReady()
 				break
 			}
 			if ctx.Err() != nil {
