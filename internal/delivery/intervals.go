@@ -175,6 +175,30 @@ func (s *IntervalSet) AddRange(lo, hi uint64) {
 	if lo > hi {
 		return
 	}
+	// Fast path: past the end (how a Window hands over its runs).
+	if nc := len(s.chunks); nc > 0 {
+		last := s.chunks[nc-1]
+		r := &last[len(last)-1]
+		switch {
+		case r.Hi != math.MaxUint64 && lo == r.Hi+1:
+			s.n += hi - r.Hi
+			r.Hi = hi
+			return
+		case lo > r.Hi:
+			if len(last) < chunkMax {
+				s.chunks[nc-1] = append(last, Run{lo, hi})
+			} else {
+				s.chunks = append(s.chunks, append(make([]Run, 0, chunkMax/2), Run{lo, hi}))
+			}
+			s.n += hi - lo + 1
+			s.runs++
+			return
+		}
+	} else {
+		s.chunks = append(s.chunks, append(make([]Run, 0, 4), Run{lo, hi}))
+		s.n, s.runs = hi-lo+1, 1
+		return
+	}
 	s.Merge(&IntervalSet{chunks: [][]Run{{{lo, hi}}}, n: hi - lo + 1, runs: 1})
 }
 

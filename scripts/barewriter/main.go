@@ -23,6 +23,7 @@ func main() {
 	batch := flag.Int("batch", 1000, "batch size")
 	linger := flag.Duration("linger", 5*time.Millisecond, "batch timeout")
 	inflight := flag.Int64("max-in-flight", 100000, "most unacknowledged messages")
+	header := flag.Int("header", 0, "bytes of a record header to attach to every message (kbench sends 37)")
 	flag.Parse()
 
 	var acked, inFlight atomic.Int64
@@ -49,13 +50,17 @@ func main() {
 	start := time.Now()
 	end := start.Add(*dur)
 	msgs := make([]kafka.Message, 256)
+	var hdrs []kafka.Header
+	if *header > 0 {
+		hdrs = []kafka.Header{{Key: "kbench", Value: make([]byte, *header)}}
+	}
 	for i := 0; time.Now().Before(end); {
 		if inFlight.Load() >= *inflight {
 			time.Sleep(100 * time.Microsecond)
 			continue
 		}
 		for j := range msgs {
-			msgs[j] = kafka.Message{Key: keys[(i+j)%len(keys)], Value: value}
+			msgs[j] = kafka.Message{Key: keys[(i+j)%len(keys)], Value: value, Headers: hdrs}
 		}
 		i += len(msgs)
 		inFlight.Add(int64(len(msgs)))

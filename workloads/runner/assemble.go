@@ -154,7 +154,7 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 			partMsgs[i] += p.partMsgs[i]
 			partBytes[i] += p.partBytes[i]
 		}
-		acked.For(p.id).Merge(p.acked)
+		acked.For(p.id).Merge(p.acked.Set())
 		if p.lastAck.After(lastAck) {
 			lastAck = p.lastAck
 		}

@@ -94,7 +94,7 @@ type producer struct {
 	lat, corr *report.Histogram
 	partMsgs  []int64
 	partBytes []int64
-	acked     *delivery.IntervalSet // every acknowledged sequence
+	acked     delivery.Window // every acknowledged sequence
 	ackedAll  int64
 	measured  int64 // acked in the measured phase
 	bytes     int64
@@ -112,7 +112,6 @@ func newProducer(id uint32, partitions int) *producer {
 		corr:      report.NewHistogram(),
 		partMsgs:  make([]int64, partitions),
 		partBytes: make([]int64, partitions),
-		acked:     new(delivery.IntervalSet),
 		an:        keying.NewAnalyzer(partitions),
 		wake:      make(chan struct{}, 1),
 	}
@@ -128,7 +127,13 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 			p.firstErr = err
 			fmt.Fprintf(p.log, "producer %d: delivery failed (first of possibly many): %v\n", p.id, err)
 		}
+		for i := range acks {
+			if wire.Parse(acks[i].Header, &h) == nil {
+				p.acked.Skip(h.Seq)
+			}
+		}
 	} else {
+		atNs, from := at.UnixNano(), p.measureFrom.UnixNano()
 		for i := range acks {
 			a := &acks[i]
 			if wire.Parse(a.Header, &h) != nil {
@@ -136,9 +141,9 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 			}
 			p.acked.Add(h.Seq)
 			p.ackedAll++
-			if h.Intended >= p.measureFrom.UnixNano() {
-				p.lat.Record(at.Sub(time.Unix(0, h.Sent)))
-				p.corr.Record(at.Sub(time.Unix(0, h.Intended)))
+			if h.Intended >= from {
+				p.lat.Record(time.Duration(atNs - h.Sent))
+				p.corr.Record(time.Duration(atNs - h.Intended))
 				if a.Partition >= 0 && a.Partition < len(p.partMsgs) {
 					p.partMsgs[a.Partition]++
 					p.partBytes[a.Partition] += int64(a.Bytes)
