@@ -288,3 +288,12 @@ func FailedGates(r *Result) int {
 	}
 	return n
 }
+
+// Group returns the consumer group a gate names (consume.groups.NAME...),
+// so callers can check it against the experiment before any load.
+func (g Gate) Group() (string, bool) {
+	if len(g.segs) >= 3 && g.segs[0] == "consume" && g.segs[1] == "groups" {
+		return g.segs[2], true
+	}
+	return "", false
+}

@@ -59,7 +59,7 @@ type Variant struct {
 	Keys       Keys          `json:"keys"`
 	Delivery   Delivery      `json:"delivery"`
 	Faults     []FaultResult `json:"faults,omitempty"`
-	Gates      []GateResult  `json:"gates,omitempty"`
+	Gates      []GateResult  `json:"gates"`
 	// Histograms: name -> HdrHistogram V2 compressed, base64. Names:
 	// produce, produce_corrected, send_delay, e2e (all groups), e2e:GROUP.
 	Histograms map[string]string `json:"histograms,omitempty"`
@@ -159,8 +159,11 @@ type Partition struct {
 	Partition int   `json:"partition"`
 	Messages  int64 `json:"messages"`
 	Bytes     int64 `json:"bytes"`
-	// BrokerMessages: the partition's high watermark at the end (-1 when it
-	// could not be read). With warmup it includes warmup messages.
+	// BrokerMessages: what the broker holds for the measured phase: the
+	// partition's high watermark at the end less the warmup messages
+	// acknowledged on it (-1 when it could not be read). More than
+	// Messages means records written twice (retries after ambiguous writes)
+	// or sends whose acknowledgement never came.
 	BrokerMessages int64 `json:"broker_messages"`
 }
 
@@ -203,6 +206,8 @@ type Ordering struct {
 
 // Delivery verification counts.
 type Delivery struct {
+	// Lost: acknowledged, never consumed by the end of the drain; -1 when
+	// not measured (the run was cut short before the drain).
 	Lost       int64 `json:"lost"`
 	Duplicated int64 `json:"duplicated"`
 	Reordered  int64 `json:"reordered"`

@@ -482,7 +482,7 @@ gates: ["delivery.lost == 0"]
 func TestGateValidatorHook(t *testing.T) {
 	old := GateValidator
 	defer func() { GateValidator = old }()
-	GateValidator = func(expr string) error {
+	GateValidator = func(expr string, _ *Experiment) error {
 		if strings.HasPrefix(expr, "bogus") {
 			return errors.New("unknown path bogus")
 		}

@@ -6,9 +6,11 @@ import (
 	"strings"
 )
 
-// GateValidator, when set (report sets it to its gate parser), is called
-// for every gate expression; its error is reported at the gate's line:col.
-var GateValidator func(expr string) error
+// GateValidator, when set (the command sets it to report's gate parser),
+// is called for every gate expression with the experiment it belongs to
+// (so it can check the groups a gate names); its error is reported at the
+// gate's line:col.
+var GateValidator func(expr string, exp *Experiment) error
 
 // The allowed values of each enumerated field.
 var (
@@ -441,7 +443,7 @@ func (c *checker) gates() {
 			continue
 		}
 		if GateValidator != nil {
-			if err := GateValidator(g); err != nil {
+			if err := GateValidator(g, c.e); err != nil {
 				c.l.errs = append(c.l.errs, errorAt(c.l.file, c.pos, p, fmt.Sprintf("gate %q: %v", g, err)))
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,4 +201,96 @@ func TestUnknownCommandExit2(t *testing.T) {
 	if r := runKbench(t, "run", "--no-such-flag"); r.code != 2 {
 		t.Fatalf("exit %d, want 2", r.code)
 	}
+}
+
+func TestGateOnUnknownGroupExit2(t *testing.T) {
+	f := writeFile(t, "gate.yaml", smallRun+"gates:\n  - consume.groups.nosuch.lag.max < 5\n")
+	r := runKbench(t, "run", f, "--no-progress")
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "gate.yaml:9:5") || !strings.Contains(r.stderr, `no consumer group "nosuch"`) {
+		t.Fatalf("stderr:\n%s", r.stderr)
+	}
+	if strings.Contains(r.stderr, "embedded broker listening") {
+		t.Fatal("load was started for an invalid gate")
+	}
+}
+
+// TestInterruptWithFrozenBroker: even when the broker stops answering,
+// Ctrl-C ends the run within 5 s and writes what was measured.
+func TestInterruptWithFrozenBroker(t *testing.T) {
+	port := freePort(t)
+	broker := exec.Command(kbenchBin, "broker", "--listen", "127.0.0.1:"+port)
+	if err := broker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = broker.Process.Signal(syscall.SIGCONT)
+		_ = broker.Process.Kill()
+		_ = broker.Wait()
+	}()
+	waitListening(t, "127.0.0.1:"+port)
+
+	f := writeFile(t, "long.yaml", strings.Replace(smallRun, "duration: 2s", "duration: 60s", 1))
+	out := t.TempDir()
+	cmd := exec.Command(kbenchBin, "run", f, "--brokers", "127.0.0.1:"+port, "--out", out, "--no-progress")
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(se.String(), "variant 1/1") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second)
+	if err := broker.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	took := time.Since(sent)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want 130\n%s", err, se.String())
+	}
+	if took > 5*time.Second {
+		t.Fatalf("took %s to stop after SIGINT with a frozen broker", took)
+	}
+	res := readResultFile(t, filepath.Join(out, "result.json"))
+	if res.Complete || len(res.Variants) != 1 || res.Variants[0].Produce.Messages == 0 {
+		t.Fatalf("complete=%v variants=%d", res.Complete, len(res.Variants))
+	}
+	if lost := res.Variants[0].Delivery.Lost; lost != -1 {
+		t.Fatalf("delivery.lost = %d for a run cut short before its drain, want -1 (not measured)", lost)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("nothing listening on %s", addr)
 }

@@ -25,9 +25,22 @@ import (
 func init() {
 	subcommands = append(subcommands, newRunCmd)
 	// Gates are checked with the files, before any load is sent.
-	workloads.GateValidator = func(expr string) error {
-		_, err := report.ParseGate(expr)
-		return err
+	workloads.GateValidator = func(expr string, exp *workloads.Experiment) error {
+		g, err := report.ParseGate(expr)
+		if err != nil {
+			return err
+		}
+		if name, ok := g.Group(); ok {
+			var names []string
+			for _, c := range exp.Consumers {
+				if c.Group == name {
+					return nil
+				}
+				names = append(names, c.Group)
+			}
+			return fmt.Errorf("no consumer group %q in this experiment (groups: %s)", name, strings.Join(names, ", "))
+		}
+		return nil
 	}
 }
 
@@ -124,6 +137,9 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal, the default handling comes back: a second
+	// Ctrl-C ends the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	var total time.Duration
 	for _, v := range plan.Variants {
 		total += v.Exp.Warmup.D() + v.Exp.Duration.D()

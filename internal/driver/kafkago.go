@@ -271,8 +271,7 @@ func kafkaGoDialer(n Net, clientID string) (*kafka.Dialer, error) {
 type kafkaGoConsumer struct {
 	r      *kafka.Reader
 	commit string
-	// kafka-go's Stats counters reset on every read: keep the total here.
-	rebalances atomic.Int64
+	gens   *generationWatch
 	// next[p] is the offset after the last one this member committed, in
 	// before-process mode (see Run).
 	next map[int]int64
@@ -304,7 +303,10 @@ func NewKafkaGoConsumer(c ConsumerConfig) (Consumer, error) {
 	default:
 		return nil, fmt.Errorf("commit mode %q is not supported by the kafka-go driver", c.Commit)
 	}
+	gens := &generationWatch{}
+	gens.gen.Store(-1)
 	r := kafka.NewReader(kafka.ReaderConfig{
+		Logger:            gens,
 		Brokers:           c.Brokers,
 		GroupID:           c.Group,
 		Topic:             c.Topic,
@@ -324,7 +326,7 @@ func NewKafkaGoConsumer(c ConsumerConfig) (Consumer, error) {
 		ReadBackoffMax:    200 * time.Millisecond,
 		MaxAttempts:       3,
 	})
-	return &kafkaGoConsumer{r: r, commit: c.Commit, next: map[int]int64{}}, nil
+	return &kafkaGoConsumer{r: r, commit: c.Commit, gens: gens, next: map[int]int64{}}, nil
 }
 
 func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
@@ -332,10 +334,6 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 	for {
 		var km kafka.Message
 		var err error
-		gen := int64(-1)
-		if k.commit == "before-process" {
-			gen = k.Rebalances()
-		}
 		if k.commit == "auto" {
 			km, err = k.r.ReadMessage(ctx)
 		} else {
@@ -348,6 +346,7 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 			return err
 		}
 		if k.commit == "before-process" {
+			gen := k.gens.gen.Load()
 			// Around a rebalance kafka-go can hand out a message fetched under
 			// the generation that just ended, whose partition may now be
 			// another member's (or this member's again, re-read from the
@@ -365,7 +364,7 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 				return err
 			}
 			k.next[km.Partition] = km.Offset + 1
-			if k.Rebalances() != gen {
+			if k.gens.gen.Load() != gen {
 				continue
 			}
 		}
@@ -392,6 +391,27 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 
 func (k *kafkaGoConsumer) Close() error { return k.r.Close() }
 
-func (k *kafkaGoConsumer) Rebalances() int64 {
-	return k.rebalances.Add(k.r.Stats().Rebalances)
+// Rebalances is the number of group generations this member joined.
+func (k *kafkaGoConsumer) Rebalances() int64 { return k.gens.joins.Load() }
+
+// generationWatch learns the member's group generations from kafka-go's
+// log line on every join. kafka-go exposes no generation otherwise, and its
+// Stats().Rebalances also counts partition-leader changes, which are not
+// group rebalances.
+type generationWatch struct {
+	gen   atomic.Int64 // latest generation joined, -1 before the first
+	joins atomic.Int64
+}
+
+// kafkaGoJoinedFormat is kafka-go v0.4's log format for a completed join.
+const kafkaGoJoinedFormat = "Joined group %s as member %s in generation %d"
+
+func (w *generationWatch) Printf(format string, args ...any) {
+	if format != kafkaGoJoinedFormat || len(args) != 3 {
+		return
+	}
+	if g, ok := args[2].(int32); ok && int64(g) != w.gen.Load() {
+		w.gen.Store(int64(g))
+		w.joins.Add(1)
+	}
 }

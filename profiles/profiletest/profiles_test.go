@@ -21,7 +21,7 @@ var gateOnce sync.Once
 func load(t *testing.T, name string, sets ...string) *workloads.Plan {
 	t.Helper()
 	gateOnce.Do(func() {
-		workloads.GateValidator = func(expr string) error {
+		workloads.GateValidator = func(expr string, _ *workloads.Experiment) error {
 			_, err := report.ParseGate(expr)
 			return err
 		}

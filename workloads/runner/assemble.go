@@ -90,7 +90,7 @@ func (vr *variantRun) addMember(ctx context.Context, g *group, i int) (*member, 
 	cfg := driver.ConsumerConfig{
 		Brokers:           vr.brokers,
 		Topic:             vr.topic,
-		Group:             g.cfg.Group,
+		Group:             g.id,
 		Instance:          i,
 		Commit:            g.cfg.Commit,
 		SessionTimeout:    g.cfg.SessionTimeout.D(),
@@ -109,7 +109,7 @@ func (vr *variantRun) addMember(ctx context.Context, g *group, i int) (*member, 
 }
 
 // assemble turns every recorder into the variant's figures.
-func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int64, hwmErr error, drainMs float64) report.Variant {
+func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int64, hwmErr error, drainMs float64, drained bool) report.Variant {
 	exp := vr.exp
 	P := exp.Topic.Partitions
 	v := report.Variant{
@@ -129,6 +129,7 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 			Driver:      exp.Producer.Driver,
 		},
 		Histograms: map[string]string{},
+		Gates:      []report.GateResult{},
 	}
 	lat, corr, delay := report.NewHistogram(), report.NewHistogram(), report.NewHistogram()
 	partMsgs := make([]int64, P)
@@ -193,10 +194,20 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 	encode(v.Histograms, "produce_corrected", corr)
 	encode(v.Histograms, "send_delay", delay)
 
+	warm := make([]int64, P)
+	for _, p := range vr.producers {
+		p.mu.Lock()
+		for i := range warm {
+			warm[i] += p.warmParts[i]
+		}
+		p.mu.Unlock()
+	}
 	for i := 0; i < P; i++ {
+		// The broker's count for the measured phase: its high watermark
+		// less the warmup messages acknowledged on the partition.
 		bm := int64(-1)
 		if hwmErr == nil && i < len(hwm) {
-			bm = hwm[i]
+			bm = hwm[i] - warm[i]
 		}
 		v.Partitions = append(v.Partitions, report.Partition{Partition: i, Messages: partMsgs[i], Bytes: partBytes[i], BrokerMessages: bm})
 	}
@@ -224,6 +235,11 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 		g.mu.Unlock()
 		e2eAll.Merge(e2e)
 		lost, dup, reord, foreign := g.tracker.Result(acked)
+		if !drained {
+			// Cut short before the drain: what is still in flight is not
+			// lost, it is unknown.
+			lost = -1
+		}
 		d := report.Delivery{Lost: lost, Duplicated: dup, Reordered: reord, Foreign: foreign}
 		rb := g.rebalances()
 		gr := report.Group{
@@ -236,7 +252,11 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 			PartitionLag: append([]int64(nil), s.partMax[gi]...),
 		}
 		v.Consume.Groups = append(v.Consume.Groups, gr)
-		v.Delivery.Lost += d.Lost
+		if d.Lost < 0 || v.Delivery.Lost < 0 {
+			v.Delivery.Lost = -1
+		} else {
+			v.Delivery.Lost += d.Lost
+		}
 		v.Delivery.Duplicated += d.Duplicated
 		v.Delivery.Reordered += d.Reordered
 		v.Delivery.Foreign += d.Foreign

@@ -19,7 +19,11 @@ import (
 type group struct {
 	cfg      workloads.ConsumerGroup
 	runID    uint64
-	measure  int64 // Unix ns: messages intended before this are warmup
+	// id is the group id on the broker: the configured name made unique
+	// per run and variant, so no member of an earlier variant or run (a
+	// crashed one waits out its session) is still in the group.
+	id       string
+	measure  atomic.Int64 // Unix ns: messages intended before this are warmup
 	tracker  *delivery.Tracker
 	consumed atomic.Int64 // processed, measured phase
 	unique   atomic.Int64 // processed for the first time, whole run
@@ -54,14 +58,16 @@ type member struct {
 	stopOnce     sync.Once
 }
 
-func newGroup(cfg workloads.ConsumerGroup, runID uint64, measureFrom time.Time) *group {
-	return &group{
+func newGroup(cfg workloads.ConsumerGroup, id string, runID uint64, measureFrom time.Time) *group {
+	g := &group{
 		cfg:     cfg,
+		id:      id,
 		runID:   runID,
-		measure: measureFrom.UnixNano(),
 		tracker: delivery.NewTracker(),
 		e2e:     report.NewHistogram(),
 	}
+	g.measure.Store(measureFrom.UnixNano())
+	return g
 }
 
 // start launches a member consuming with c.
@@ -82,6 +88,8 @@ func (g *group) start(ctx context.Context, idx int, c driver.Consumer, sw *fault
 // handle processes one message: the simulated work first, then the figures,
 // so a message counts as consumed only once its processing finished.
 func (m *member) handle(msg *driver.Message) error {
+	// e2e latency ends at receipt, before the simulated processing.
+	received := msg.At.UnixNano()
 	if d := m.g.cfg.Processing.Delay.D(); d > 0 {
 		time.Sleep(d)
 	}
@@ -100,8 +108,8 @@ func (m *member) handle(msg *driver.Message) error {
 		return nil
 	}
 	dup, _ := m.g.tracker.Observe(h.Producer, int32(msg.Partition), h.Seq)
-	if h.Intended >= m.g.measure {
-		m.e2e.Record(time.Since(time.Unix(0, h.Sent)))
+	if h.Intended >= m.g.measure.Load() {
+		m.e2e.Record(time.Duration(received - h.Sent))
 		m.g.consumed.Add(1)
 	}
 	// Last: the drain ends once unique reaches the acknowledged count, so
@@ -142,7 +150,24 @@ func (m *member) stop(ctx context.Context) {
 
 // markReady records each member's join count once the group is stable
 // before producing starts: joins up to then are start-up, not rebalances.
+// The coordinator reports Stable as it sends the assignments, so it first
+// waits (bounded) for every member to count the join.
 func (g *group) markReady() {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		g.mu.Lock()
+		joined := true
+		for _, m := range g.members {
+			if m.c.Rebalances() < 1 {
+				joined = false
+			}
+		}
+		g.mu.Unlock()
+		if joined || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, m := range g.members {

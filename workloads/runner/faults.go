@@ -139,7 +139,7 @@ func (vr *variantRun) watchFailover(ctx context.Context, fr *faultRun, faulted *
 		}
 		all := true
 		for _, p := range fr.orphaned {
-			if fr.g.lastSeenBy(p, faulted) <= atNs {
+			if fr.g.lastSeenBy(p, faulted, fr.spec.Kind == faultStall) <= atNs {
 				all = false
 				break
 			}
@@ -198,8 +198,12 @@ func (vr *variantRun) faultResults(start time.Time) ([]report.FaultResult, map[s
 		default:
 			r.FailoverMs = -1 // not executed, or no failover before the end
 		}
-		if fr.g != nil && r.FailoverMs > worst[fr.spec.Group] {
-			worst[fr.spec.Group] = r.FailoverMs
+		// A group's figure is its slowest failover, or -1 when one never
+		// completed (a gate must not read that as instant).
+		if fr.g != nil && fr.spec.Kind != faultJoin {
+			if w, ok := worst[fr.spec.Group]; !ok || (w >= 0 && (r.FailoverMs < 0 || r.FailoverMs > w)) {
+				worst[fr.spec.Group] = r.FailoverMs
+			}
 		}
 		out = append(out, r)
 	}
@@ -250,17 +254,16 @@ func (g *group) ownedBy(m *member) []int {
 	return out
 }
 
-// lastSeenBy is the latest time any member other than except processed a
-// message of partition p (a stalled member counts once it is back).
-func (g *group) lastSeenBy(p int, except *member) int64 {
+// lastSeenBy is the latest time a member other than except processed a
+// message of partition p. The faulted member itself counts only after a
+// stall, once it is back: a leaving member still drains what it had
+// fetched, which is not a handover.
+func (g *group) lastSeenBy(p int, except *member, stall bool) int64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var t int64
 	for _, m := range g.members {
-		if m == except && m.stalled.Load() {
-			continue
-		}
-		if m == except && m.crashed.Load() {
+		if m == except && (!stall || m.stalled.Load()) {
 			continue
 		}
 		if v := m.lastSeen[p].Load(); v > t {

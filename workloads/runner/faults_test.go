@@ -191,7 +191,7 @@ consumers:
 func TestStallAndJoin(t *testing.T) {
 	v := runOne(t, `
 name: stall-join
-duration: 5s
+duration: 7s
 topic: {partitions: 4}
 workload: {rate: 400, message: {size: 100}}
 consumers:
@@ -224,5 +224,27 @@ faults:
 				t.Errorf("join: %d rebalances, want 1", g.Rebalances)
 			}
 		}
+	}
+}
+
+// TestFailoverNotCompleted: a crash whose session outlives the run never
+// fails over; the group says so (-1) rather than reporting 0 ms.
+func TestFailoverNotCompleted(t *testing.T) {
+	v := runOne(t, `
+name: no-failover
+duration: 2s
+drain: 2s
+topic: {partitions: 2}
+workload: {rate: 200, message: {size: 100}}
+consumers:
+  - {group: g, instances: 2, session_timeout: 30s, heartbeat_interval: 1s}
+faults:
+  - {at: 500ms, kind: consumer-crash, group: g, instance: 0}
+`)
+	if f := v.Faults[0].FailoverMs; f != -1 {
+		t.Errorf("fault failover %.0f ms, want -1", f)
+	}
+	if g := v.Consume.Groups[0].FailoverMs; g != -1 {
+		t.Errorf("group failover %.0f ms, want -1", g)
 	}
 }

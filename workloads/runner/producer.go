@@ -92,6 +92,10 @@ type producer struct {
 	// ack side, under mu (acks arrive concurrently per partition)
 	mu        sync.Mutex
 	lat, corr *report.Histogram
+	// interval holds this second's service latencies, for the time series
+	// and the progress line (the sampler swaps it out).
+	interval  *report.Histogram
+	warmParts []int64 // acknowledged warmup messages per partition
 	partMsgs  []int64
 	partBytes []int64
 	acked     delivery.Window // every acknowledged sequence
@@ -110,6 +114,8 @@ func newProducer(id uint32, partitions int) *producer {
 		sendDelay: report.NewHistogram(),
 		lat:       report.NewHistogram(),
 		corr:      report.NewHistogram(),
+		interval:  report.NewHistogram(),
+		warmParts: make([]int64, partitions),
 		partMsgs:  make([]int64, partitions),
 		partBytes: make([]int64, partitions),
 		an:        keying.NewAnalyzer(partitions),
@@ -141,7 +147,12 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 			}
 			p.acked.Add(h.Seq)
 			p.ackedAll++
-			if h.Intended >= from {
+			p.interval.Record(time.Duration(atNs - h.Sent))
+			if h.Intended < from {
+				if a.Partition >= 0 && a.Partition < len(p.warmParts) {
+					p.warmParts[a.Partition]++
+				}
+			} else {
 				p.lat.Record(time.Duration(atNs - h.Sent))
 				p.corr.Record(time.Duration(atNs - h.Intended))
 				if a.Partition >= 0 && a.Partition < len(p.partMsgs) {

@@ -137,6 +137,7 @@ func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result
 			adm:      adm,
 			opt:      opt,
 			runID:    runID ^ uint64(i)<<56,
+			index:    i,
 			topic:    fmt.Sprintf("%s-%08x-%d", v.Exp.Topic.Name, uint32(runID), i),
 		}
 		rv, err := vr.run(ctx)
@@ -166,6 +167,7 @@ type variantRun struct {
 	adm      *admin.Client
 	opt      Options
 	runID    uint64
+	index    int // the variant's position in the plan
 	topic    string
 
 	emb         *broker.Embedded
@@ -192,9 +194,13 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 		}
 		return out, err
 	}
+	// After an interruption or a failure every remaining step of the
+	// teardown shares one short deadline, so Ctrl-C ends the run within
+	// seconds even when the broker stopped answering.
+	td := &teardown{ctx: ctx}
 	if !exp.Topic.Keep {
 		defer func() {
-			dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			dctx, cancel := td.step(5*time.Second, nil)
 			defer cancel()
 			_ = vr.adm.DeleteTopic(dctx, vr.topic)
 		}()
@@ -207,15 +213,16 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 
 	// Consumers first, so the groups are stable before the first message.
 	for _, gc := range exp.Consumers {
-		vr.groups = append(vr.groups, newGroup(gc, vr.runID, measureFrom))
+		id := fmt.Sprintf("%s-%08x-%d", gc.Group, uint32(vr.runID), vr.index)
+		vr.groups = append(vr.groups, newGroup(gc, id, vr.runID, measureFrom))
 	}
 	vr.consumerCtx = ctx
 	if err := vr.startConsumers(ctx); err != nil {
-		vr.stopConsumers()
+		vr.stopConsumers(td, err)
 		return out, err
 	}
 	if err := vr.waitGroupsReady(ctx); err != nil {
-		vr.stopConsumers()
+		vr.stopConsumers(td, err)
 		if ctx.Err() != nil {
 			return out, ErrInterrupted
 		}
@@ -225,11 +232,11 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	start = time.Now()
 	measureFrom = start.Add(exp.Warmup.D())
 	for _, g := range vr.groups {
-		g.measure = measureFrom.UnixNano()
+		g.measure.Store(measureFrom.UnixNano())
 	}
 	end := measureFrom.Add(exp.Duration.D())
 	if err := vr.makeProducers(start, measureFrom, end); err != nil {
-		vr.stopConsumers()
+		vr.stopConsumers(td, err)
 		return out, err
 	}
 
@@ -276,11 +283,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	}
 
 	// Flush: wait for outstanding acks (bounded).
-	closeBound := 10 * time.Second
-	if ctx.Err() != nil || runErr != nil {
-		closeBound = 2 * time.Second
-	}
-	flushCtx, cancel := context.WithTimeout(context.Background(), closeBound)
+	flushCtx, cancel := td.step(10*time.Second, runErr)
 	for _, p := range vr.producers {
 		if err := p.drv.Close(flushCtx); err != nil && runErr == nil && ctx.Err() == nil {
 			runErr = fmt.Errorf("producer %d: %w", p.id, err)
@@ -290,23 +293,27 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	produceEnd := time.Now()
 
 	// Drain: consumers catch up with everything acknowledged.
-	drainMs := -1.0
+	drainMs, drained := -1.0, false
 	if ctx.Err() == nil && runErr == nil {
-		drainMs = vr.drain(ctx, produceEnd)
+		drainMs, runErr = vr.drain(ctx, produceEnd)
+		drained = runErr == nil && ctx.Err() == nil
 	}
 	stopFaults()
 	<-faultsDone
 	stopSampler()
 	<-samplerDone
-	vr.stopConsumers()
+	vr.stopConsumers(td, runErr)
 
 	// Broker-side counts and a final lag sample.
-	bctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	bctx, cancel := td.step(3*time.Second, runErr)
 	hwm, hwmErr := vr.adm.EndOffsets(bctx, vr.topic, P)
 	vr.sampler.sample(bctx, true)
 	cancel()
+	if hwmErr != nil && runErr == nil && ctx.Err() == nil {
+		runErr = fmt.Errorf("reading the broker's offsets at the end: %w", hwmErr)
+	}
 
-	out = vr.assemble(start, measureFrom, sendEnd, hwm, hwmErr, drainMs)
+	out = vr.assemble(start, measureFrom, sendEnd, hwm, hwmErr, drainMs, drained)
 	if runErr == nil && ctx.Err() != nil {
 		runErr = ErrInterrupted
 	}
@@ -344,13 +351,9 @@ func (vr *variantRun) waitGroupsReady(ctx context.Context) error {
 	for _, g := range vr.groups {
 		for {
 			wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			ready, err := vr.adm.GroupReady(wctx, g.cfg.Group, g.cfg.Instances)
+			ready, err := vr.adm.GroupReady(wctx, g.id, g.cfg.Instances)
 			cancel()
 			if err == nil && ready {
-				// The coordinator reports Stable as it sends the
-				// assignments; let the members take them before their
-				// join counts become the baseline.
-				time.Sleep(300 * time.Millisecond)
 				g.markReady()
 				break
 			}
@@ -366,8 +369,8 @@ func (vr *variantRun) waitGroupsReady(ctx context.Context) error {
 	return nil
 }
 
-func (vr *variantRun) stopConsumers() {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+func (vr *variantRun) stopConsumers(td *teardown, runErr error) {
+	ctx, cancel := td.step(3*time.Second, runErr)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, g := range vr.groups {
@@ -382,10 +385,32 @@ func (vr *variantRun) stopConsumers() {
 	wg.Wait()
 }
 
+// teardown hands out the deadlines of the steps after producing. Normally
+// each step has its own bound; once the run is interrupted or has failed,
+// all remaining steps share one deadline a few seconds from then.
+type teardown struct {
+	ctx      context.Context
+	deadline time.Time
+}
+
+// cutShort bounds everything left after an interruption or failure.
+const cutShort = 3500 * time.Millisecond
+
+func (t *teardown) step(normal time.Duration, runErr error) (context.Context, context.CancelFunc) {
+	if t.ctx.Err() == nil && runErr == nil && t.deadline.IsZero() {
+		return context.WithTimeout(context.Background(), normal)
+	}
+	if t.deadline.IsZero() {
+		t.deadline = time.Now().Add(cutShort)
+	}
+	return context.WithDeadline(context.Background(), t.deadline)
+}
+
 // drain waits until every group has processed every acknowledged message
 // (or its lag is zero and nothing moves), bounded by the experiment's drain
-// timeout. It returns the drain time in ms, -1 if the bound was hit.
-func (vr *variantRun) drain(ctx context.Context, from time.Time) float64 {
+// timeout. It returns the drain time in ms (-1 if the bound was hit), and
+// an error when the broker stopped answering meanwhile.
+func (vr *variantRun) drain(ctx context.Context, from time.Time) (float64, error) {
 	var acked int64
 	for _, p := range vr.producers {
 		p.mu.Lock()
@@ -405,20 +430,34 @@ func (vr *variantRun) drain(ctx context.Context, from time.Time) float64 {
 			}
 		}
 		if done {
-			return float64(time.Since(from).Microseconds()) / 1000
+			return msSince(from, time.Now()), nil
 		}
 		// Lost messages (at-most-once after a crash) never arrive: once
-		// nothing moves and the broker reports no lag, the drain is over.
+		// nothing moves and the broker reports no lag, the drain is over;
+		// it ended when the last message arrived.
 		if !equal(cur, last) {
 			last, stillSince = cur, time.Now()
 		} else if time.Since(stillSince) > 1500*time.Millisecond && vr.sampler.lastMaxLag() == 0 {
-			return float64(time.Since(from).Microseconds()) / 1000
+			return msSince(from, stillSince), nil
+		}
+		select {
+		case err := <-vr.sampler.failed:
+			return -1, err
+		default:
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return -1
+			return -1, nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func msSince(from, to time.Time) float64 {
+	d := to.Sub(from)
+	if d < 0 {
+		d = 0
+	}
+	return float64(d.Microseconds()) / 1000
 }
 
 func equal(a, b []int64) bool {

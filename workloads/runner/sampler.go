@@ -86,7 +86,7 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 		minCommit = make([]int64, P)
 		copy(minCommit, hwm)
 		for gi, g := range vr.groups {
-			committed, cerr := vr.adm.Committed(ctx, g.cfg.Group, vr.topic, P)
+			committed, cerr := vr.adm.Committed(ctx, g.id, vr.topic, P)
 			if cerr != nil {
 				err = cerr
 				break
@@ -112,8 +112,12 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 		sent += p.sent.Load()
 		p.mu.Lock()
 		acked += p.ackedAll
-		if q := p.lat.Quantile(99); float64(q.Microseconds())/1000 > p99 {
-			p99 = float64(q.Microseconds()) / 1000
+		if !final {
+			// The p99 of the acknowledgements since the last sample.
+			if q := p.interval.Quantile(99); float64(q.Microseconds())/1000 > p99 {
+				p99 = float64(q.Microseconds()) / 1000
+			}
+			p.interval.Reset()
 		}
 		p.mu.Unlock()
 	}
