@@ -17,8 +17,8 @@ import (
 
 // group is one consumer group of the experiment with its members.
 type group struct {
-	cfg      workloads.ConsumerGroup
-	runID    uint64
+	cfg   workloads.ConsumerGroup
+	runID uint64
 	// id is the group id on the broker: the configured name made unique
 	// per run and variant, so no member of an earlier variant or run (a
 	// crashed one waits out its session) is still in the group.
