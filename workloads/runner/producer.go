@@ -17,6 +17,10 @@ import (
 	"github.com/kbench/kbench/workloads/traffic"
 )
 
+// endGrace is how long after the end a paced producer may still hand off
+// messages that were due before it.
+const endGrace = 50 * time.Millisecond
+
 // chunk is the most records handed to the client in one call: large enough
 // to amortise the client's per-call cost, small enough that a paced run
 // hands messages off close to their intended time.
@@ -197,7 +201,12 @@ func (p *producer) run(ctx context.Context) error {
 		}
 		now := time.Now()
 		if !now.Before(p.end) {
-			return nil
+			// A paced producer that woke a little late still sends what
+			// was due before the end (scheduler jitter must not eat the
+			// last messages); one that is far behind stops.
+			if p.pacer.Shape() == nil || now.Sub(p.end) > endGrace || p.pacer.Due(n) >= endOff {
+				return nil
+			}
 		}
 		// Bound what the client holds: kafka-go's async Writer has no
 		// back-pressure of its own.
