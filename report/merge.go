@@ -3,10 +3,13 @@ package report
 import (
 	"errors"
 	"fmt"
-	"github.com/kbench/kbench/keying"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/kbench/kbench/internal/delivery"
+	"github.com/kbench/kbench/keying"
 )
 
 // Merge combines the results of the shards of one sharded run (`kbench run
@@ -16,23 +19,44 @@ import (
 //     latency summary is recomputed from the merged histogram (produce,
 //     produce_corrected, send_delay, e2e, e2e:GROUP);
 //   - counts are summed: messages, bytes, errors, per-partition messages and
-//     bytes, consumed messages, lost / duplicated / reordered / foreign,
-//     distinct keys and keys per partition (shards draw disjoint key spaces);
+//     bytes, consumed messages, duplicated / reordered / foreign (each
+//     shard's members check order on their own: reordered is the sum of
+//     per-member order checks);
+//   - delivery, when the shards carry a delivery_state (results of `kbench
+//     run --shard I/N`): per group, lost = |acknowledged offsets of all
+//     shards \ offsets processed by the group's members on any shard|, per
+//     partition, so a message one shard produced and another consumed is
+//     not lost; duplicated adds to the shards' own duplicates every offset
+//     processed on more than one shard (Σ|C_i| - |∪C_i| per partition). A
+//     copy written twice by a produce retry and processed on two different
+//     shards is not seen as a duplicate (it has two offsets). Without a
+//     delivery_state (older results) the shards' figures are summed;
+//   - distinct keys and keys per partition: every producer draws keys from
+//     the whole traffic model, so shards see the same keys; the merge takes
+//     the maximum (a lower bound; exact when every shard saw every key, the
+//     usual case for path/service/node keys), and the sum for the random
+//     strategy (a fresh key per message);
 //   - throughput is recomputed as summed messages (bytes) over the longest
-//     shard duration (shards share a start time); target rates are summed;
+//     shard duration (shards share a start time); target rates are summed
+//     (a shard reports its share);
 //   - skew and bytes skew are recomputed from the summed partition load;
+//   - a partition's broker_messages is its high watermark (the same on
+//     every shard, the maximum taken) less every shard's warmup messages;
 //   - figures every shard observes of the same shared object take the
-//     maximum: a partition's broker high watermark, group lag (max, final,
-//     drain), rebalances (the group's generations), failover;
+//     maximum: group lag (max, final, drain), rebalances (the group's
+//     generations), failover;
 //   - hot-key shares are re-weighted by each shard's messages (top 10 kept),
 //     ordering.preserved_share is message-weighted, max_spread the maximum;
 //   - time series are aligned on t: sent/acked/consumed summed, lag and
 //     p99 the maximum (an upper bound for p99).
 //
 // Gates are cleared (evaluate them again on the merged figures with
-// EvaluateGates); Passed is true only if every shard passed. Shards must be
-// of the same experiment with the same variant names; the same shard twice
-// is an error.
+// EvaluateGates), except the experiment's own gates that sharded runs defer
+// to the merge (delivery_state.gates): those are evaluated on the merged
+// figures. Passed is true only if every shard passed and those gates pass.
+// Shards must be of the same experiment with the same variant names; the
+// same shard twice is an error, and so is a set of `I/N` shards with one
+// missing (cross-shard figures would be wrong).
 func Merge(shards []*Result) (*Result, error) {
 	if len(shards) == 0 {
 		return nil, errors.New("merge: no results")
@@ -55,6 +79,9 @@ func Merge(shards []*Result) (*Result, error) {
 		if len(s.Variants) != len(first.Variants) {
 			return nil, fmt.Errorf("merge: result %d has %d variants, result 1 has %d", i+1, len(s.Variants), len(first.Variants))
 		}
+	}
+	if err := checkCoverage(shards); err != nil {
+		return nil, err
 	}
 	out := &Result{
 		Schema:      Schema,
@@ -94,8 +121,57 @@ func Merge(shards []*Result) (*Result, error) {
 			return nil, fmt.Errorf("merge: variant %s: %w", base.Name, err)
 		}
 		out.Variants = append(out.Variants, *v)
+		if st := parts[0].DeliveryState; st != nil && len(st.Gates) > 0 {
+			one := &Result{Variants: []Variant{*v}}
+			if err := EvaluateGates(one, st.Gates); err != nil {
+				return nil, fmt.Errorf("merge: variant %s: %w", base.Name, err)
+			}
+			out.Variants[len(out.Variants)-1] = one.Variants[0]
+			out.Passed = out.Passed && one.Passed
+		}
 	}
 	return out, nil
+}
+
+// checkCoverage: results naming their shard as I/N (0-based, as `kbench
+// run --shard` writes them) must be all N shards of one run.
+func checkCoverage(shards []*Result) error {
+	n := -1
+	have := map[int]bool{}
+	for _, s := range shards {
+		i, c, ok := parseShard(s.Shard)
+		if !ok {
+			return nil // not (all) written by --shard: nothing to check
+		}
+		if n >= 0 && c != n {
+			return fmt.Errorf("merge: shard %s is of %d shards, another of %d", s.Shard, c, n)
+		}
+		n = c
+		have[i] = true
+	}
+	var missing []string
+	for i := 0; i < n; i++ {
+		if !have[i] {
+			missing = append(missing, fmt.Sprintf("%d/%d", i, n))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("merge: shard %s missing (every shard is needed: lost and duplicates are computed across shards)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func parseShard(s string) (i, n int, ok bool) {
+	a, b, found := strings.Cut(s, "/")
+	if !found {
+		return 0, 0, false
+	}
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || i < 0 || n < 1 || i >= n {
+		return 0, 0, false
+	}
+	return i, n, true
 }
 
 func mergeVariant(parts []*Variant) (*Variant, error) {
@@ -158,12 +234,23 @@ func mergeVariant(parts []*Variant) (*Variant, error) {
 			}
 		}
 
-		v.Keys.Distinct += p.Keys.Distinct
+		// Shards draw from the same key space: the largest count is the
+		// best (lower) bound, except for random keys (one per message).
+		random := p.Config.Strategy == "random"
+		if random {
+			v.Keys.Distinct += p.Keys.Distinct
+		} else {
+			v.Keys.Distinct = max(v.Keys.Distinct, p.Keys.Distinct)
+		}
 		for j, n := range p.Keys.PerPart {
 			for len(v.Keys.PerPart) <= j {
 				v.Keys.PerPart = append(v.Keys.PerPart, 0)
 			}
-			v.Keys.PerPart[j] += n
+			if random {
+				v.Keys.PerPart[j] += n
+			} else {
+				v.Keys.PerPart[j] = max(v.Keys.PerPart[j], n)
+			}
 		}
 		w := float64(p.Produce.Messages)
 		for _, k := range p.Keys.Top {
@@ -214,6 +301,9 @@ func mergeVariant(parts []*Variant) (*Variant, error) {
 		}
 	}
 	sort.Slice(v.Partitions, func(i, j int) bool { return v.Partitions[i].Partition < v.Partitions[j].Partition })
+	if err := mergeDeliveryState(v, parts); err != nil {
+		return nil, err
+	}
 	sort.SliceStable(v.Timeseries, func(i, j int) bool { return v.Timeseries[i].T < v.Timeseries[j].T })
 
 	if v.DurationS > 0 {
@@ -277,4 +367,124 @@ func addDelivery(d *Delivery, o Delivery) {
 	d.Duplicated += o.Duplicated
 	d.Reordered += o.Reordered
 	d.Foreign += o.Foreign
+}
+
+// mergeDeliveryState computes the cross-shard figures exactly from the
+// shards' delivery states (see Merge): broker_messages per partition, and
+// per group lost and duplicated. Without states it leaves the summed
+// figures alone.
+func mergeDeliveryState(v *Variant, parts []*Variant) error {
+	with := 0
+	for _, p := range parts {
+		if p.DeliveryState != nil {
+			with++
+		}
+	}
+	if with == 0 {
+		return nil
+	}
+	if with != len(parts) {
+		return errors.New("some shards carry a delivery_state and others do not: merge results of one sharded run")
+	}
+	P := len(v.Partitions)
+	decodeAll := func(enc []string, what string) ([]*delivery.IntervalSet, error) {
+		if len(enc) > P {
+			return nil, fmt.Errorf("delivery_state: %d %s partitions, the variant has %d", len(enc), what, P)
+		}
+		out := make([]*delivery.IntervalSet, P)
+		for q := range out {
+			out[q] = &delivery.IntervalSet{}
+			if q < len(enc) {
+				s, err := delivery.DecodeIntervalSet(enc[q])
+				if err != nil {
+					return nil, fmt.Errorf("delivery_state %s partition %d: %w", what, q, err)
+				}
+				out[q] = s
+			}
+		}
+		return out, nil
+	}
+
+	// The broker's count for the measured phase, per partition.
+	known, drained := true, true
+	acked := make([]*delivery.IntervalSet, P)
+	for q := range acked {
+		acked[q] = &delivery.IntervalSet{}
+	}
+	for q := range v.Partitions {
+		hwm, warm := int64(-1), int64(0)
+		for _, p := range parts {
+			st := p.DeliveryState
+			if q < len(st.HighWatermarks) && st.HighWatermarks[q] > hwm {
+				hwm = st.HighWatermarks[q]
+			}
+			if q < len(st.WarmupAcked) {
+				warm += st.WarmupAcked[q]
+			}
+		}
+		if hwm >= 0 {
+			v.Partitions[q].BrokerMessages = hwm - warm
+		} else {
+			v.Partitions[q].BrokerMessages = -1
+		}
+	}
+	for _, p := range parts {
+		st := p.DeliveryState
+		known = known && st.OffsetsKnown
+		drained = drained && st.Drained
+		a, err := decodeAll(st.Acked, "acked")
+		if err != nil {
+			return err
+		}
+		for q := range acked {
+			acked[q].Merge(a[q])
+		}
+	}
+
+	// Per group: the union of what every shard's members processed.
+	v.Delivery = Delivery{}
+	for gi := range v.Consume.Groups {
+		g := &v.Consume.Groups[gi]
+		union := make([]*delivery.IntervalSet, P)
+		for q := range union {
+			union[q] = &delivery.IntervalSet{}
+		}
+		var sum uint64
+		for _, p := range parts {
+			for _, gs := range p.DeliveryState.Groups {
+				if gs.Group != g.Group {
+					continue
+				}
+				c, err := decodeAll(gs.Consumed, "group "+gs.Group)
+				if err != nil {
+					return err
+				}
+				for q := range union {
+					sum += c[q].Len()
+					union[q].Merge(c[q])
+				}
+			}
+		}
+		var distinct, lost uint64
+		for q := range union {
+			distinct += union[q].Len()
+			lost += acked[q].CountNotIn(union[q])
+		}
+		// g.Delivery holds the sums of the shards' own figures (their
+		// lost being -1 each); replace lost, add cross-shard duplicates.
+		g.Delivery.Duplicated += int64(sum - distinct)
+		g.Delivery.Lost = int64(lost)
+		if !known || !drained {
+			g.Delivery.Lost = -1
+		}
+		if g.Delivery.Lost < 0 || v.Delivery.Lost < 0 {
+			v.Delivery.Lost = -1
+		} else {
+			v.Delivery.Lost += g.Delivery.Lost
+		}
+		v.Delivery.Duplicated += g.Delivery.Duplicated
+		v.Delivery.Reordered += g.Delivery.Reordered
+		v.Delivery.Foreign += g.Delivery.Foreign
+	}
+	return nil
 }

@@ -101,7 +101,7 @@ func TestMergeExact(t *testing.T) {
 	if len(v.Timeseries) != 2 || v.Timeseries[1].Sent != 40 || v.Timeseries[1].Lag != 70 {
 		t.Errorf("timeseries %+v", v.Timeseries)
 	}
-	if v.Keys.Top[0].Key != "a" || math.Abs(v.Keys.Top[0].Share-0.5) > 1e-12 || v.Keys.Distinct != 20 {
+	if v.Keys.Top[0].Key != "a" || math.Abs(v.Keys.Top[0].Share-0.5) > 1e-12 || v.Keys.Distinct != 10 {
 		t.Errorf("keys %+v", v.Keys)
 	}
 	// Gates are cleared; shards' verdicts carry over until re-evaluated.

@@ -64,6 +64,47 @@ type Variant struct {
 	// produce, produce_corrected, send_delay, e2e (all groups), e2e:GROUP.
 	Histograms map[string]string `json:"histograms,omitempty"`
 	Timeseries []Sample          `json:"timeseries,omitempty"`
+	// DeliveryState is set only in the result of one shard of a sharded run
+	// (`kbench run --shard I/N`): the raw evidence `kbench merge` needs to
+	// compute the cross-shard figures exactly (delivery.lost, cross-shard
+	// duplicates, broker_messages).
+	DeliveryState *DeliveryState `json:"delivery_state,omitempty"`
+}
+
+// DeliveryState is one shard's raw delivery evidence for a variant. Offsets
+// are sets of partition offsets encoded with delivery's IntervalSet.Encode
+// (uvarint runs, base64): a shard's acknowledged offsets form a run per
+// produce batch, a group's consumed offsets a run per stretch a member held
+// a partition, so the state stays small however many messages were sent.
+type DeliveryState struct {
+	// OffsetsKnown is false when the producers do not learn offsets
+	// (acks=0): lost cannot then be merged exactly (it is -1).
+	OffsetsKnown bool `json:"offsets_known"`
+	// Drained is false when the shard's run was cut short before its drain.
+	Drained bool `json:"drained"`
+	// HighWatermarks: each partition's end offset when the shard finished
+	// (-1 unread); every shard reads the same topic.
+	HighWatermarks []int64 `json:"high_watermarks"`
+	// WarmupAcked: this shard's acknowledged warmup messages per partition.
+	WarmupAcked []int64 `json:"warmup_acked"`
+	// Acked: per partition, the offsets of this shard's acknowledged messages.
+	Acked []string `json:"acked"`
+	// Groups: per group, the offsets this shard's members processed.
+	Groups []GroupState `json:"groups"`
+	// Gates: the experiment's gate expressions, evaluated on the merged
+	// result (a shard alone cannot evaluate them).
+	Gates []string `json:"gates,omitempty"`
+}
+
+// GroupState is what one shard's members of a group processed.
+type GroupState struct {
+	Group string `json:"group"`
+	// Members: the group's instances this shard ran.
+	Members int `json:"members"`
+	// Consumed: per partition, the offsets processed by this shard's
+	// members (a message processed twice on the shard is in
+	// Delivery.Duplicated of the shard's group figures).
+	Consumed []string `json:"consumed"`
 }
 
 // VariantConfig echoes the settings that shape the figures, for renderers.
@@ -207,7 +248,8 @@ type Ordering struct {
 // Delivery verification counts.
 type Delivery struct {
 	// Lost: acknowledged, never consumed by the end of the drain; -1 when
-	// not measured (the run was cut short before the drain).
+	// not measured (the run was cut short before the drain, or the result
+	// is one shard of a sharded run: `kbench merge` computes it).
 	Lost       int64 `json:"lost"`
 	Duplicated int64 `json:"duplicated"`
 	Reordered  int64 `json:"reordered"`

@@ -1,0 +1,88 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kbench/kbench/internal/delivery"
+)
+
+func encSet(ranges ...[2]uint64) string {
+	s := &delivery.IntervalSet{}
+	for _, r := range ranges {
+		s.AddRange(r[0], r[1])
+	}
+	return s.Encode()
+}
+
+// TestMergeDeliveryState: two shards of a group spread over both; shard 0
+// acknowledged offsets 0-49 of partition 0 and 0-19 of partition 1, shard 1
+// offsets 50-99 of partition 0 and 20-39 of partition 1. Shard 0's member
+// held partition 0 until offset 60, shard 1's took over at 55 (56..60
+// processed twice, on two shards); partition 1 was consumed by shard 1
+// only, and offset 33 never was (lost). Each shard consumed the other's
+// messages, so neither could tell.
+func TestMergeDeliveryState(t *testing.T) {
+	lat := []time.Duration{time.Millisecond}
+	a := shardOf(t, "0/2", lat, []int64{50, 20}, 0, 1)
+	b := shardOf(t, "1/2", lat, []int64{50, 20}, 0, 1)
+	for _, r := range []*Result{a, b} {
+		v := &r.Variants[0]
+		v.Delivery = Delivery{Lost: -1, Duplicated: 1, Reordered: 2}
+		v.Consume.Groups[0].Delivery = Delivery{Lost: -1, Duplicated: 1, Reordered: 2}
+	}
+	a.Variants[0].DeliveryState = &DeliveryState{
+		OffsetsKnown: true, Drained: true,
+		HighWatermarks: []int64{100, 40}, WarmupAcked: []int64{5, 0},
+		Acked:  []string{encSet([2]uint64{0, 49}), encSet([2]uint64{0, 19})},
+		Groups: []GroupState{{Group: "g", Members: 1, Consumed: []string{encSet([2]uint64{0, 60}), ""}}},
+		Gates:  []string{"delivery.lost == 0"},
+	}
+	b.Variants[0].DeliveryState = &DeliveryState{
+		OffsetsKnown: true, Drained: true,
+		HighWatermarks: []int64{100, 39}, WarmupAcked: []int64{3, 1},
+		Acked:  []string{encSet([2]uint64{50, 99}), encSet([2]uint64{20, 39})},
+		Groups: []GroupState{{Group: "g", Members: 1, Consumed: []string{encSet([2]uint64{56, 99}), encSet([2]uint64{0, 32}, [2]uint64{34, 39})}}},
+		Gates:  []string{"delivery.lost == 0"},
+	}
+	m, err := Merge([]*Result{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := m.Variants[0]
+	g := v.Consume.Groups[0]
+	if g.Delivery.Lost != 1 || g.Delivery.Duplicated != 2+5 || g.Delivery.Reordered != 4 {
+		t.Errorf("group delivery %+v, want lost 1, duplicated 7, reordered 4", g.Delivery)
+	}
+	if v.Delivery != g.Delivery {
+		t.Errorf("variant delivery %+v, group %+v", v.Delivery, g.Delivery)
+	}
+	if v.Partitions[0].BrokerMessages != 100-8 || v.Partitions[1].BrokerMessages != 40-1 {
+		t.Errorf("broker messages %+v", v.Partitions)
+	}
+	// The experiment's deferred gate is evaluated on the merged figures.
+	if len(v.Gates) != 1 || v.Gates[0].Pass || m.Passed {
+		t.Errorf("gates %+v passed %v", v.Gates, m.Passed)
+	}
+
+	// One shard cut short: lost is unknown.
+	b.Variants[0].DeliveryState.Drained = false
+	if m, err = Merge([]*Result{a, b}); err != nil || m.Variants[0].Delivery.Lost != -1 {
+		t.Errorf("undrained shard: %v %+v", err, m.Variants[0].Delivery)
+	}
+	b.Variants[0].DeliveryState.Drained = true
+
+	// Every shard is needed; states cannot be mixed with plain results.
+	if _, err := Merge([]*Result{a}); err == nil || !strings.Contains(err.Error(), "1/2 missing") {
+		t.Errorf("missing shard: %v", err)
+	}
+	c := shardOf(t, "1/2", lat, []int64{50, 20}, 0, 1)
+	if _, err := Merge([]*Result{a, c}); err == nil || !strings.Contains(err.Error(), "delivery_state") {
+		t.Errorf("mixed: %v", err)
+	}
+	b.Variants[0].DeliveryState.Acked[0] = "!"
+	if _, err := Merge([]*Result{a, b}); err == nil {
+		t.Error("a corrupt state merged")
+	}
+}
