@@ -178,8 +178,17 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 		v.Produce.Throughput.MsgsPerS = float64(v.Produce.Messages) / secs
 		v.Produce.Throughput.MiBPerS = float64(v.Produce.Bytes) / secs / (1 << 20)
 	}
+	// A shard reports its share of the producers and of the rate, so that
+	// kbench merge's sums are the run's.
+	share := 1.0
+	if vr.shard.Sharded() {
+		local := vr.shard.local(exp.Producer.Instances)
+		share = float64(local) / float64(exp.Producer.Instances)
+		v.Config.Producers = local
+		v.Config.TargetRate = exp.Workload.Rate * share
+	}
 	if exp.Workload.Rate > 0 {
-		if shape, err := pace.FromSpec(exp.Workload.Shape, exp.Workload.Rate, 1); err == nil && shape != nil {
+		if shape, err := pace.FromSpec(exp.Workload.Shape, exp.Workload.Rate, share); err == nil && shape != nil {
 			d := exp.Duration.D()
 			from := exp.Warmup.D()
 			if d > 0 {
@@ -235,9 +244,11 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 		g.mu.Unlock()
 		e2eAll.Merge(e2e)
 		lost, dup, reord, foreign := g.tracker.Result(acked)
-		if !drained {
+		if !drained || vr.shard.Sharded() {
 			// Cut short before the drain: what is still in flight is not
-			// lost, it is unknown.
+			// lost, it is unknown. A shard cannot tell either: other
+			// shards' members consume some of its messages (kbench merge
+			// computes lost from the delivery_state).
 			lost = -1
 		}
 		d := report.Delivery{Lost: lost, Duplicated: dup, Reordered: reord, Foreign: foreign}
@@ -270,6 +281,9 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 	v.E2E.Latency = e2eAll.Summary()
 	encode(v.Histograms, "e2e", e2eAll)
 	v.Timeseries = append([]report.Sample(nil), s.series...)
+	if vr.shard.Sharded() {
+		v.DeliveryState = vr.shardState(hwm, hwmErr, warm, drained)
+	}
 	return v
 }
 

@@ -31,6 +31,11 @@ type group struct {
 	mu      sync.Mutex
 	members []*member
 	e2e     *report.Histogram // merged from stopped members
+
+	// offsets[p]: the offsets of partition p processed here; only in a
+	// sharded run (kbench merge unions them over shards).
+	offMu   sync.Mutex
+	offsets []delivery.IntervalSet
 }
 
 // member is one consumer instance. Its connections go through its own
@@ -108,6 +113,11 @@ func (m *member) handle(msg *driver.Message) error {
 		return nil
 	}
 	dup, _ := m.g.tracker.Observe(h.Producer, int32(msg.Partition), h.Seq)
+	if m.g.offsets != nil && msg.Partition >= 0 && msg.Partition < len(m.g.offsets) && msg.Offset >= 0 {
+		m.g.offMu.Lock()
+		m.g.offsets[msg.Partition].Add(uint64(msg.Offset))
+		m.g.offMu.Unlock()
+	}
 	if h.Intended >= m.g.measure.Load() {
 		m.e2e.Record(time.Duration(received - h.Sent))
 		m.g.consumed.Add(1)

@@ -11,8 +11,20 @@ import (
 // modes exist, what the target cluster can do) before any load is sent. Its
 // errors are configuration errors.
 func Preflight(plan *workloads.Plan, opt Options) error {
+	sh := opt.Shard
+	if sh.Count < 0 || (sh.Count > 0 && (sh.Index < 0 || sh.Index >= sh.Count)) {
+		return fmt.Errorf("--shard %d/%d: want I/N with 0 <= I < N", sh.Index, sh.Count)
+	}
 	for _, v := range plan.Variants {
 		exp := v.Exp
+		if sh.Sharded() {
+			if k := exp.Producer.Instances; k < sh.Count {
+				return fmt.Errorf("variant %s: producer.instances is %d, fewer than the %d shards (each shard runs producers j with j %% N == I): use --set producer.instances=%d or more", v.Name, k, sh.Count, sh.Count)
+			}
+			if len(exp.Faults) > 0 {
+				return fmt.Errorf("variant %s: faults are not supported in a sharded run (a failover is completed by members on other hosts); run faults unsharded", v.Name)
+			}
+		}
 		external := len(opt.Brokers) > 0 || (exp.Cluster != nil && len(exp.Cluster.Brokers) > 0)
 		switch exp.Producer.Driver {
 		case "", "kafka-go", "franz-go":

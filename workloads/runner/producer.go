@@ -103,6 +103,9 @@ type producer struct {
 	partMsgs  []int64
 	partBytes []int64
 	acked     delivery.Window // every acknowledged sequence
+	// ackedOff[p]: offsets acknowledged on partition p; only in a sharded
+	// run whose producers learn offsets (kbench merge needs them).
+	ackedOff []delivery.IntervalSet
 	ackedAll  int64
 	measured  int64 // acked in the measured phase
 	bytes     int64
@@ -151,6 +154,9 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 			}
 			p.acked.Add(h.Seq)
 			p.ackedAll++
+			if p.ackedOff != nil && a.Offset >= 0 && a.Partition >= 0 && a.Partition < len(p.ackedOff) {
+				p.ackedOff[a.Partition].Add(uint64(a.Offset))
+			}
 			p.interval.Record(time.Duration(atNs - h.Sent))
 			if h.Intended < from {
 				if a.Partition >= 0 && a.Partition < len(p.warmParts) {

@@ -10,13 +10,16 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/kbench/kbench/internal/admin"
 	"github.com/kbench/kbench/internal/broker"
+	"github.com/kbench/kbench/internal/delivery"
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/report"
 	"github.com/kbench/kbench/workloads"
@@ -34,6 +37,83 @@ type Options struct {
 	Progress func(Progress)
 	// ConnectTimeout bounds reaching the cluster. Default 10s.
 	ConnectTimeout time.Duration
+	// Shard makes this run one of several hosts' shares of one run
+	// (`kbench run --shard I/N`). The zero value is an unsharded run.
+	Shard Shard
+}
+
+// Shard is this host's share of a sharded run: N hosts each run the same
+// plan with Index 0..Count-1 and the same StartAt and/or RunID.
+//
+//   - Producers: of producer.instances K, this shard runs the global
+//     producers j with j % Count == Index, each keeping its global id j
+//     (header producer id, traffic seed, rate share 1/K, message share), so
+//     the N shards together send exactly what one host would.
+//   - Consumers: each group's instance k runs on shard k % Count; a shard
+//     may run no member of a group (it still samples the group's lag).
+//   - Identity: the run id, topic and group ids derive from the plan name
+//     and RunID (or StartAt), so every shard uses the same ones. Every
+//     shard creates the topic (an existing one with the same partition
+//     count is accepted); no shard deletes it (topic.keep is implied):
+//     delete kbench topics afterwards, or let retention do it.
+//   - Start: consumers start at once; producing starts at StartAt, the
+//     common pacing origin, so intended send times line up across hosts.
+//     Variant i starts at StartAt + Σ_{j<i} (warmup + duration + drain +
+//     variantSlack) of the variants before it.
+//   - Drain: a shard is drained when every group's committed lag is zero
+//     on every partition, steadily for a second (its own members may be
+//     waiting for messages another shard produced).
+//   - Delivery: a shard reports lost = -1 and carries a delivery_state;
+//     `kbench merge` computes lost and cross-shard duplicates exactly.
+type Shard struct {
+	Index, Count int
+	// StartAt is the common start; zero starts each shard at once.
+	StartAt time.Time
+	// RunID names the run; with StartAt zero it is what makes the ids
+	// common (and unique per run: reuse one and topics are reused).
+	RunID string
+}
+
+// Sharded reports whether the run is one of several shards.
+func (s Shard) Sharded() bool { return s.Count > 1 }
+
+// owns reports whether instance k (a producer or a group member) runs here.
+func (s Shard) owns(k int) bool { return !s.Sharded() || k%s.Count == s.Index }
+
+// local counts the instances of n that run on this shard.
+func (s Shard) local(n int) int {
+	c := 0
+	for k := 0; k < n; k++ {
+		if s.owns(k) {
+			c++
+		}
+	}
+	return c
+}
+
+// String is "I/N" (0-based), "" when unsharded.
+func (s Shard) String() string {
+	if !s.Sharded() {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
+}
+
+// variantSlack is the set-up time allowed per variant in the common
+// schedule of a sharded run (topic, consumers joining, teardown).
+const variantSlack = 15 * time.Second
+
+// sharedRunID derives the run id every shard agrees on.
+func sharedRunID(planName string, s Shard) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(planName))
+	h.Write([]byte{0})
+	h.Write([]byte(s.RunID))
+	h.Write([]byte{0})
+	if !s.StartAt.IsZero() {
+		h.Write([]byte(strconv.FormatInt(s.StartAt.UnixNano(), 10)))
+	}
+	return h.Sum64() &^ (0xff << 56)
 }
 
 // Progress is a live snapshot for the progress line.
@@ -67,6 +147,7 @@ func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result
 		Experiment:  plan.Name,
 		Description: plan.Description,
 		StartedAt:   time.Now().UTC(),
+		Shard:       opt.Shard.String(),
 		Variants:    []report.Variant{},
 	}
 	brokers := opt.Brokers
@@ -122,6 +203,10 @@ func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result
 	}
 
 	runID := newRunID()
+	if opt.Shard.Sharded() || opt.Shard.RunID != "" || !opt.Shard.StartAt.IsZero() {
+		runID = sharedRunID(plan.Name, opt.Shard)
+	}
+	startAt := opt.Shard.StartAt
 	for i, v := range plan.Variants {
 		if ctx.Err() != nil {
 			return res, ErrInterrupted
@@ -139,6 +224,11 @@ func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result
 			runID:    runID ^ uint64(i)<<56,
 			index:    i,
 			topic:    fmt.Sprintf("%s-%08x-%d", v.Exp.Topic.Name, uint32(runID), i),
+			shard:    opt.Shard,
+			startAt:  startAt,
+		}
+		if !startAt.IsZero() {
+			startAt = startAt.Add(v.Exp.Warmup.D() + v.Exp.Duration.D() + v.Exp.Drain.D() + variantSlack)
 		}
 		rv, err := vr.run(ctx)
 		res.Variants = append(res.Variants, rv)
@@ -169,6 +259,8 @@ type variantRun struct {
 	runID    uint64
 	index    int // the variant's position in the plan
 	topic    string
+	shard    Shard
+	startAt  time.Time // common start of a sharded run's variant; zero: now
 
 	emb         *broker.Embedded
 	consumerCtx context.Context
@@ -198,7 +290,8 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	// teardown shares one short deadline, so Ctrl-C ends the run within
 	// seconds even when the broker stopped answering.
 	td := &teardown{ctx: ctx}
-	if !exp.Topic.Keep {
+	// A shard never deletes the topic: other shards may still use it.
+	if !exp.Topic.Keep && !vr.shard.Sharded() {
 		defer func() {
 			dctx, cancel := td.step(5*time.Second, nil)
 			defer cancel()
@@ -214,7 +307,11 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	// Consumers first, so the groups are stable before the first message.
 	for _, gc := range exp.Consumers {
 		id := fmt.Sprintf("%s-%08x-%d", gc.Group, uint32(vr.runID), vr.index)
-		vr.groups = append(vr.groups, newGroup(gc, id, vr.runID, measureFrom))
+		g := newGroup(gc, id, vr.runID, measureFrom)
+		if vr.shard.Sharded() {
+			g.offsets = make([]delivery.IntervalSet, P)
+		}
+		vr.groups = append(vr.groups, g)
 	}
 	vr.consumerCtx = ctx
 	if err := vr.startConsumers(ctx); err != nil {
@@ -230,6 +327,16 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	}
 
 	start = time.Now()
+	if !vr.startAt.IsZero() {
+		if err := vr.waitStart(ctx); err != nil {
+			vr.stopConsumers(td, err)
+			if ctx.Err() != nil {
+				return out, ErrInterrupted
+			}
+			return out, err
+		}
+		start = vr.startAt
+	}
 	measureFrom = start.Add(exp.Warmup.D())
 	for _, g := range vr.groups {
 		g.measure.Store(measureFrom.UnixNano())
@@ -324,7 +431,13 @@ func (vr *variantRun) makeProducers(start, measureFrom, end time.Time) error {
 	exp := vr.exp
 	n := exp.Producer.Instances
 	for i := 0; i < n; i++ {
+		if !vr.shard.owns(i) {
+			continue // another shard's producer
+		}
 		p := newProducer(uint32(i), exp.Topic.Partitions)
+		if vr.shard.Sharded() && vr.offsetsKnown() {
+			p.ackedOff = make([]delivery.IntervalSet, exp.Topic.Partitions)
+		}
 		if err := vr.initProducer(p, i, n, start, measureFrom, end); err != nil {
 			return err
 		}
@@ -336,6 +449,9 @@ func (vr *variantRun) makeProducers(start, measureFrom, end time.Time) error {
 func (vr *variantRun) startConsumers(ctx context.Context) error {
 	for _, g := range vr.groups {
 		for i := 0; i < g.cfg.Instances; i++ {
+			if !vr.shard.owns(i) {
+				continue // another shard's member
+			}
 			if _, err := vr.addMember(ctx, g, i); err != nil {
 				return err
 			}
@@ -347,6 +463,9 @@ func (vr *variantRun) startConsumers(ctx context.Context) error {
 // waitGroupsReady waits until every group has all its members assigned
 // (Stable), so the first messages are not measured through a rebalance.
 func (vr *variantRun) waitGroupsReady(ctx context.Context) error {
+	if vr.shard.Sharded() {
+		return vr.waitShardedGroups(ctx)
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for _, g := range vr.groups {
 		for {
@@ -411,6 +530,9 @@ func (t *teardown) step(normal time.Duration, runErr error) (context.Context, co
 // timeout. It returns the drain time in ms (-1 if the bound was hit), and
 // an error when the broker stopped answering meanwhile.
 func (vr *variantRun) drain(ctx context.Context, from time.Time) (float64, error) {
+	if vr.shard.Sharded() {
+		return vr.drainSharded(ctx, from)
+	}
 	var acked int64
 	for _, p := range vr.producers {
 		p.mu.Lock()
