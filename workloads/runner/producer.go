@@ -106,13 +106,13 @@ type producer struct {
 	// ackedOff[p]: offsets acknowledged on partition p; only in a sharded
 	// run whose producers learn offsets (kbench merge needs them).
 	ackedOff []delivery.IntervalSet
-	ackedAll  int64
-	measured  int64 // acked in the measured phase
-	bytes     int64
-	errors    int64
-	lastAck   time.Time
-	firstErr  error
-	log       io.Writer
+	ackedAll int64
+	measured int64 // acked in the measured phase
+	bytes    int64
+	errors   int64
+	lastAck  time.Time
+	firstErr error
+	log      io.Writer
 }
 
 func newProducer(id uint32, partitions int) *producer {
