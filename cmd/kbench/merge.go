@@ -20,8 +20,10 @@ func newMergeCmd() *cobra.Command {
 		Long: `Merge the result.json files of 'kbench run --shard I/N' (one per host) into one result:
 histograms merge losslessly and every latency percentile is recomputed from them; counts are
 summed, throughput recomputed from messages over duration, skew from the summed partition
-load. Gates are cleared by merging; pass --gate to evaluate them on the merged figures (a
-failure exits 3).`,
+load. Results of 'kbench run --shard I/N' carry a delivery_state: the merge then computes
+delivery.lost and cross-shard duplicates exactly, every shard of the run must be given, and the
+experiment's gates are evaluated on the merged figures. Other gates are cleared by merging;
+pass --gate to evaluate more on the merged figures. A failed gate exits 3.`,
 		Example: `  kbench merge shard-*/result.json -o merged.json
   kbench merge a.json b.json -o merged.json --gate 'produce.throughput.msgs_per_s >= 100000'`,
 		Args: cobra.MinimumNArgs(1),
@@ -42,8 +44,28 @@ failure exits 3).`,
 				return exitcode.With(exitcode.Config, err)
 			}
 			if len(gates) > 0 {
-				if err := report.EvaluateGates(merged, gates); err != nil {
-					return exitcode.With(exitcode.Config, err)
+				// The experiment's own gates (deferred by the shards) and
+				// the extra ones, per variant.
+				passed := true
+				for i := range merged.Variants {
+					exprs := append([]string(nil), gates...)
+					for _, s := range shards {
+						for _, v := range s.Variants {
+							if v.Name == merged.Variants[i].Name && v.DeliveryState != nil {
+								exprs = append(append([]string(nil), v.DeliveryState.Gates...), gates...)
+							}
+						}
+					}
+					one := &report.Result{Variants: []report.Variant{merged.Variants[i]}}
+					if err := report.EvaluateGates(one, exprs); err != nil {
+						return exitcode.With(exitcode.Config, err)
+					}
+					merged.Variants[i] = one.Variants[0]
+					passed = passed && one.Passed
+				}
+				merged.Passed = passed && merged.Complete
+				for _, s := range shards {
+					merged.Passed = merged.Passed && s.Passed
 				}
 			}
 			if out == "" || out == "-" {
@@ -54,7 +76,7 @@ failure exits 3).`,
 			if err != nil {
 				return err
 			}
-			if len(gates) > 0 && !merged.Passed {
+			if report.FailedGates(merged) > 0 {
 				_ = report.RenderText(io.Discard, merged)
 				return silent(exitcode.GateFailed)
 			}

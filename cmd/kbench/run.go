@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +59,9 @@ type runFlags struct {
 	tolerance  []string
 	noProgress bool
 	cpuProfile string
+	shard      string
+	startAt    string
+	runID      string
 }
 
 func newRunCmd() *cobra.Command {
@@ -74,7 +79,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
   kbench run --duration 5s --out /tmp/r        # shorter, write result.json and friends
   kbench run batch-sweep --format markdown
   kbench run my.yaml --set workload.keying.strategy=service --rate 20000
-  kbench run my.yaml --brokers kafka-1:9092,kafka-2:9092 --baseline base.json`,
+  kbench run my.yaml --brokers kafka-1:9092,kafka-2:9092 --baseline base.json
+  kbench run my.yaml --brokers kafka:9092 --shard 0/4 --start-at 2026-05-01T12:00:00Z --out shard-0`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd, args, f)
 		},
@@ -90,6 +96,9 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
 	fl.StringVar(&f.baseline, "baseline", "", "compare with a stored result.json; a regression exits 3")
 	fl.StringArrayVar(&f.tolerance, "tolerance", nil, "baseline tolerance: 10% or PATH=20% (repeatable)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
+	fl.StringVar(&f.shard, "shard", "", "run shard I of N (0-based I/N) of a run spread over N hosts; merge the results with 'kbench merge'")
+	fl.StringVar(&f.startAt, "start-at", "", "common start time of a sharded run: RFC3339 or Unix seconds")
+	fl.StringVar(&f.runID, "run-id", "", "name shared by the shards of one run (topic and group ids derive from it); default: from --start-at")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	_ = fl.MarkHidden("cpuprofile")
 	return cmd
@@ -101,6 +110,10 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	case "text", "json", "markdown":
 	default:
 		return exitcode.Configf("--format %q: want text, json or markdown", f.format)
+	}
+	shard, err := parseShardFlags(f, time.Now())
+	if err != nil {
+		return err
 	}
 	if len(args) == 0 {
 		args = []string{"quickstart"}
@@ -118,6 +131,9 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	}
 	var base *report.Result
 	var tol report.Tolerance
+	if f.baseline != "" && shard.Sharded() {
+		return exitcode.Configf("--baseline compares a whole run: use it with 'kbench compare' on the merged result, not on one shard")
+	}
 	if f.baseline != "" {
 		if base, err = readResult(f.baseline); err != nil {
 			return exitcode.With(exitcode.Config, err)
@@ -138,7 +154,13 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	opt := runner.Options{Brokers: f.brokers, Log: stderr}
+	opt := runner.Options{Brokers: f.brokers, Log: stderr, Shard: shard}
+	if shard.Sharded() {
+		if shard.StartAt.IsZero() {
+			fmt.Fprintln(stderr, "warning: no --start-at: each shard starts producing as soon as it is ready, unsynchronised")
+		}
+		fmt.Fprintln(stderr, "kbench: sharded run: the topic is kept; gates are evaluated by 'kbench merge' on the merged result")
+	}
 	if err := runner.Preflight(plan, opt); err != nil {
 		return exitcode.With(exitcode.Config, err)
 	}
@@ -188,6 +210,9 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 
 	gatesFailed := false
 	for i := range res.Variants {
+		if shard.Sharded() {
+			break // one shard's figures cannot be gated: kbench merge does it
+		}
 		v := &res.Variants[i]
 		for _, pv := range plan.Variants {
 			if pv.Name == v.Name && len(pv.Exp.Gates) > 0 {
@@ -235,6 +260,47 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		return silent(exitcode.GateFailed)
 	}
 	return nil
+}
+
+// parseShardFlags reads --shard, --start-at and --run-id.
+func parseShardFlags(f *runFlags, now time.Time) (runner.Shard, error) {
+	var sh runner.Shard
+	if f.shard != "" {
+		a, b, ok := strings.Cut(f.shard, "/")
+		i, err1 := strconv.Atoi(strings.TrimSpace(a))
+		n, err2 := strconv.Atoi(strings.TrimSpace(b))
+		if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+			return sh, exitcode.Configf("--shard %q: want I/N with 0 <= I < N (e.g. 0/4 ... 3/4)", f.shard)
+		}
+		sh.Index, sh.Count = i, n
+	}
+	if f.startAt != "" {
+		t, err := parseStartAt(f.startAt)
+		if err != nil {
+			return sh, exitcode.Configf("--start-at %q: want RFC3339 (2026-05-01T12:00:00Z) or Unix seconds", f.startAt)
+		}
+		if t.Sub(now) > 24*time.Hour {
+			return sh, exitcode.Configf("--start-at %s is more than 24h away", t.UTC().Format(time.RFC3339))
+		}
+		sh.StartAt = t
+	}
+	sh.RunID = f.runID
+	if sh.Sharded() && sh.StartAt.IsZero() && sh.RunID == "" {
+		return sh, exitcode.Configf("--shard %s needs --start-at or --run-id: the shards derive their common topic and group ids from them", f.shard)
+	}
+	return sh, nil
+}
+
+func parseStartAt(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	secs, err := strconv.ParseFloat(s, 64)
+	if err != nil || secs <= 0 || math.IsInf(secs, 0) {
+		return time.Time{}, errors.New("not a time")
+	}
+	whole := math.Floor(secs)
+	return time.Unix(int64(whole), int64((secs-whole)*1e9)), nil
 }
 
 // loadPlans loads every argument and joins their variants into one plan.

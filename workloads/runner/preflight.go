@@ -17,7 +17,11 @@ func Preflight(plan *workloads.Plan, opt Options) error {
 	}
 	for _, v := range plan.Variants {
 		exp := v.Exp
+		external := len(opt.Brokers) > 0 || (exp.Cluster != nil && len(exp.Cluster.Brokers) > 0)
 		if sh.Sharded() {
+			if !external {
+				return fmt.Errorf("variant %s: a sharded run needs a shared cluster (--brokers or cluster.brokers); each host's embedded broker would be a separate run", v.Name)
+			}
 			if k := exp.Producer.Instances; k < sh.Count {
 				return fmt.Errorf("variant %s: producer.instances is %d, fewer than the %d shards (each shard runs producers j with j %% N == I): use --set producer.instances=%d or more", v.Name, k, sh.Count, sh.Count)
 			}
@@ -25,7 +29,6 @@ func Preflight(plan *workloads.Plan, opt Options) error {
 				return fmt.Errorf("variant %s: faults are not supported in a sharded run (a failover is completed by members on other hosts); run faults unsharded", v.Name)
 			}
 		}
-		external := len(opt.Brokers) > 0 || (exp.Cluster != nil && len(exp.Cluster.Brokers) > 0)
 		switch exp.Producer.Driver {
 		case "", "kafka-go", "franz-go":
 		default:

@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -129,10 +130,13 @@ func TestShardedRun(t *testing.T) {
 
 func TestShardPreflight(t *testing.T) {
 	p := plan(t, sharded)
-	if err := runner.Preflight(p, runner.Options{Shard: runner.Shard{Index: 0, Count: 4}}); err == nil {
-		t.Error("3 producers over 4 shards passed preflight")
+	if err := runner.Preflight(p, runner.Options{Brokers: []string{"k:9092"}, Shard: runner.Shard{Index: 0, Count: 4}}); err == nil || !strings.Contains(err.Error(), "producer.instances=4") {
+		t.Errorf("3 producers over 4 shards: %v", err)
 	}
-	if err := runner.Preflight(p, runner.Options{Shard: runner.Shard{Index: 2, Count: 2}}); err == nil {
+	if err := runner.Preflight(p, runner.Options{Brokers: []string{"k:9092"}, Shard: runner.Shard{Index: 2, Count: 2}}); err == nil {
 		t.Error("shard 2/2 passed preflight")
+	}
+	if err := runner.Preflight(p, runner.Options{Shard: runner.Shard{Index: 0, Count: 2}}); err == nil || !strings.Contains(err.Error(), "shared cluster") {
+		t.Errorf("sharded on the embedded broker: %v", err)
 	}
 }
