@@ -47,7 +47,7 @@ import (
 //     generations), failover;
 //   - hot-key shares are re-weighted by each shard's messages (top 10 kept),
 //     ordering.preserved_share is message-weighted, max_spread the maximum;
-//   - time series are aligned on t: sent/acked/consumed summed, lag and
+//   - time series are aligned on t (to the second): sent/acked/consumed summed, lag and
 //     p99 the maximum (an upper bound for p99).
 //
 // Gates are cleared (evaluate them again on the merged figures with
@@ -260,11 +260,14 @@ func mergeVariant(parts []*Variant) (*Variant, error) {
 		v.Keys.Ordering.MaxSpread = max(v.Keys.Ordering.MaxSpread, p.Keys.Ordering.MaxSpread)
 
 		for _, s := range p.Timeseries {
-			i, ok := tsIdx[s.T]
+			// Shards sample once a second from the common start, each a
+			// few ms apart: align on the nearest second.
+			t := math.Round(s.T)
+			i, ok := tsIdx[t]
 			if !ok {
 				i = len(v.Timeseries)
-				tsIdx[s.T] = i
-				v.Timeseries = append(v.Timeseries, Sample{T: s.T})
+				tsIdx[t] = i
+				v.Timeseries = append(v.Timeseries, Sample{T: t})
 			}
 			q := &v.Timeseries[i]
 			q.Sent += s.Sent
