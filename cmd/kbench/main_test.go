@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func TestRunInterruptWritesPartialResult(t *testing.T) {
 	f := writeFile(t, "long.yaml", strings.Replace(smallRun, "duration: 2s", "duration: 60s", 1))
 	out := t.TempDir()
 	cmd := exec.Command(kbenchBin, "run", f, "--out", out, "--no-progress")
-	var se bytes.Buffer
+	var se syncBuffer
 	cmd.Stderr = &se
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -235,7 +236,7 @@ func TestInterruptWithFrozenBroker(t *testing.T) {
 	f := writeFile(t, "long.yaml", strings.Replace(smallRun, "duration: 2s", "duration: 60s", 1))
 	out := t.TempDir()
 	cmd := exec.Command(kbenchBin, "run", f, "--brokers", "127.0.0.1:"+port, "--out", out, "--no-progress")
-	var se bytes.Buffer
+	var se syncBuffer
 	cmd.Stderr = &se
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -269,6 +270,25 @@ func TestInterruptWithFrozenBroker(t *testing.T) {
 	if lost := res.Variants[0].Delivery.Lost; lost != -1 {
 		t.Fatalf("delivery.lost = %d for a run cut short before its drain, want -1 (not measured)", lost)
 	}
+}
+
+// syncBuffer is a bytes.Buffer a test may read while the child process
+// is still writing to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func freePort(t *testing.T) string {
