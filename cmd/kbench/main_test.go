@@ -130,19 +130,36 @@ func TestRunWritesResult(t *testing.T) {
 func TestRunInterruptWritesPartialResult(t *testing.T) {
 	f := writeFile(t, "long.yaml", strings.Replace(smallRun, "duration: 2s", "duration: 60s", 1))
 	out := t.TempDir()
-	cmd := exec.Command(kbenchBin, "run", f, "--out", out, "--no-progress")
+	interruptRun(t, nil, "run", f, "--out", out, "--no-progress")
+	res := readResultFile(t, filepath.Join(out, "result.json"))
+	if res.Complete {
+		t.Fatal("interrupted result marked complete")
+	}
+	if len(res.Variants) != 1 || res.Variants[0].Produce.Messages == 0 {
+		t.Fatalf("partial result has no measurements: %+v", res.Variants)
+	}
+}
+
+// interruptRun starts kbench with args, waits until its variant is
+// producing, runs before (if any), sends SIGINT, and checks that the
+// process exits 130 within 5 s.
+func interruptRun(t *testing.T, before func(), args ...string) {
+	t.Helper()
+	cmd := exec.Command(kbenchBin, args...)
 	var se syncBuffer
 	cmd.Stderr = &se
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until producing has started (the variant line is printed once
-	// the topic exists), then interrupt.
+	// The variant line is printed once the topic exists.
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(se.String(), "variant 1/1") && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(2500 * time.Millisecond)
+	time.Sleep(2 * time.Second)
+	if before != nil {
+		before()
+	}
 	sent := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -155,13 +172,6 @@ func TestRunInterruptWritesPartialResult(t *testing.T) {
 	}
 	if took > 5*time.Second {
 		t.Fatalf("took %s to stop after SIGINT", took)
-	}
-	res := readResultFile(t, filepath.Join(out, "result.json"))
-	if res.Complete {
-		t.Fatal("interrupted result marked complete")
-	}
-	if len(res.Variants) != 1 || res.Variants[0].Produce.Messages == 0 {
-		t.Fatalf("partial result has no measurements: %+v", res.Variants)
 	}
 }
 
@@ -235,34 +245,12 @@ func TestInterruptWithFrozenBroker(t *testing.T) {
 
 	f := writeFile(t, "long.yaml", strings.Replace(smallRun, "duration: 2s", "duration: 60s", 1))
 	out := t.TempDir()
-	cmd := exec.Command(kbenchBin, "run", f, "--brokers", "127.0.0.1:"+port, "--out", out, "--no-progress")
-	var se syncBuffer
-	cmd.Stderr = &se
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(se.String(), "variant 1/1") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(2 * time.Second)
-	if err := broker.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond)
-	sent := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	took := time.Since(sent)
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("exit: %v, want 130\n%s", err, se.String())
-	}
-	if took > 5*time.Second {
-		t.Fatalf("took %s to stop after SIGINT with a frozen broker", took)
-	}
+	interruptRun(t, func() {
+		if err := broker.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}, "run", f, "--brokers", "127.0.0.1:"+port, "--out", out, "--no-progress")
 	res := readResultFile(t, filepath.Join(out, "result.json"))
 	if res.Complete || len(res.Variants) != 1 || res.Variants[0].Produce.Messages == 0 {
 		t.Fatalf("complete=%v variants=%d", res.Complete, len(res.Variants))
