@@ -108,8 +108,13 @@ type ConsumerConfig struct {
 	Group   string
 	// Instance distinguishes members in client ids.
 	Instance int
-	// Commit: auto | after-process | before-process.
-	Commit            string
+	// Commit: auto | after-process | before-process | transactional.
+	Commit string
+	// Output, with Commit transactional (franz-go only), is the topic the
+	// consumer writes one record to for every message the handler
+	// processed, in the transaction that commits the input offsets
+	// (consume-transform-produce). Empty: offsets only.
+	Output            string
 	SessionTimeout    time.Duration
 	HeartbeatInterval time.Duration
 	// AutoCommitInterval for Commit=auto (and the flush interval for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -51,6 +52,23 @@ const franzGoMaxPoll = 500
 
 // franzGoCommitTimeout bounds a commit made on revocation or Close.
 const franzGoCommitTimeout = 5 * time.Second
+
+// franzGoTxnTimeout is the transaction timeout of commit=transactional: a
+// transaction abandoned by a crashed member (its sockets gone, no EndTxn)
+// is aborted by the broker this long after it began, which is how long it
+// holds back read_committed readers of the output (the last stable offset)
+// and, if it had already sent its offsets, the new owner's offset fetch.
+const franzGoTxnTimeout = 5 * time.Second
+
+// franzGoTxnBudget is the processing time one transaction aims at: a
+// transactional member polls at most as many records as its handler takes
+// franzGoTxnBudget to process (by the average so far), so that a batch's
+// transaction stays well inside franzGoTxnTimeout whatever the processing
+// delay.
+const franzGoTxnBudget = franzGoTxnTimeout / 5
+
+// franzGoEndTimeout bounds ending one transaction (flush, offsets, EndTxn).
+const franzGoEndTimeout = 10 * time.Second
 
 // franzGoProducer drives a kgo.Client as an asynchronous producer.
 type franzGoProducer struct {
@@ -359,6 +377,17 @@ type franzGoConsumer struct {
 	sess *kgo.GroupTransactSession // commit=transactional only
 	mode string
 
+	// output: the topic of commit=transactional's output records ("": none).
+	output string
+	// outs/outHdrs/outVals back the output records of the transaction in
+	// hand; reused once End has flushed or aborted them.
+	outs    []kgo.Record
+	outHdrs []kgo.RecordHeader
+	outVals []byte
+	// perRec: average handling time per record (ns, commit=transactional),
+	// which sizes the next poll to franzGoTxnBudget.
+	perRec float64
+
 	rebalances atomic.Int64
 	// dead: the handler failed (the runner's crash): the member commits
 	// and says nothing more, the group finds out by session timeout.
@@ -412,7 +441,22 @@ type franzGoConsumer struct {
 //     once; the handler itself is not transactional, so a batch handled
 //     by a member that crashes before End, or whose End aborts, is handled
 //     again by the next owner (duplicates at the handler, never loss).
-//     Fetches read committed data only (kgo.ReadCommitted).
+//     Fetches read committed data only (kgo.ReadCommitted). With Output
+//     set, this is consume-transform-produce: for every record the handler
+//     processed successfully the member produces one record to Output
+//     (same partition number, same key, the same kbench header, an 8-byte
+//     value: the input offset) inside the batch's transaction, so the
+//     output and the input offsets commit together or not at all, and a
+//     read_committed reader of Output sees every input exactly once. A
+//     transaction's batch is sized by the handler's speed (at most what it
+//     processes in franzGoTxnBudget, at most franzGoMaxPoll records) and
+//     its timeout is franzGoTxnTimeout. When Run ends mid-batch (its ctx
+//     ends: a crash or an interruption) the transaction is abandoned, not
+//     aborted: a crashed member cannot reach the broker, which aborts the
+//     transaction when its timeout passes; until then it holds back
+//     read_committed readers of Output (and, if its offsets were already
+//     sent, the next owner's offset fetch), never anyone's progress on
+//     partitions it did not write.
 //
 // Every mode polls with kgo.BlockRebalanceOnPoll and allows rebalancing
 // between batches, so revocations never split a batch. Rebalances counts
@@ -432,7 +476,10 @@ func NewFranzGoConsumer(c ConsumerConfig) (Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &franzGoConsumer{mode: mode}
+	if c.Output != "" && mode != "transactional" {
+		return nil, fmt.Errorf("an output topic needs commit transactional, not %q", mode)
+	}
+	k := &franzGoConsumer{mode: mode, output: c.Output}
 	k.quit, k.quitCancel = context.WithCancel(context.Background())
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(c.Brokers...),
@@ -467,10 +514,18 @@ func NewFranzGoConsumer(c ConsumerConfig) (Consumer, error) {
 		_, _ = rand.Read(suffix[:])
 		opts = append(opts,
 			kgo.TransactionalID(id+"-"+hex.EncodeToString(suffix[:])),
-			kgo.TransactionTimeout(max(c.SessionTimeout, 10*time.Second)),
+			kgo.TransactionTimeout(franzGoTxnTimeout),
 			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 			kgo.RequireStableFetchOffsets(),
 		)
+		if c.Output != "" {
+			// Output records keep their input's partition number.
+			opts = append(opts, kgo.DefaultProduceTopic(c.Output),
+				kgo.RecordPartitioner(kgo.ManualPartitioner()))
+			k.outs = make([]kgo.Record, 0, franzGoMaxPoll)
+			k.outHdrs = make([]kgo.RecordHeader, franzGoMaxPoll)
+			k.outVals = make([]byte, 8*franzGoMaxPoll)
+		}
 	default:
 		return nil, fmt.Errorf("commit mode %q is not supported by the franz-go driver (auto, after-process, before-process, transactional)", c.Commit)
 	}
@@ -518,9 +573,32 @@ func (k *franzGoConsumer) allowRebalance() {
 
 func (k *franzGoConsumer) poll(ctx context.Context) kgo.Fetches {
 	if k.sess != nil {
-		return k.sess.PollRecords(ctx, franzGoMaxPoll)
+		n := franzGoMaxPoll
+		if k.perRec > 0 {
+			n = int(min(max(float64(franzGoTxnBudget)/k.perRec, 1), franzGoMaxPoll))
+		}
+		return k.sess.PollRecords(ctx, n)
 	}
 	return k.cl.PollRecords(ctx, franzGoMaxPoll)
+}
+
+// produceOutput hands the output record of r (processed) to the open
+// transaction. Its failure fails the transaction: End then aborts it.
+func (k *franzGoConsumer) produceOutput(r *kgo.Record, hdr []byte) {
+	i := len(k.outs)
+	if i == cap(k.outs) { // cannot happen: a batch is at most franzGoMaxPoll
+		return
+	}
+	v := k.outVals[8*i : 8*i+8 : 8*i+8]
+	binary.BigEndian.PutUint64(v, uint64(r.Offset))
+	k.outHdrs[i] = kgo.RecordHeader{Key: wire.HeaderKey, Value: hdr}
+	k.outs = append(k.outs, kgo.Record{
+		Key:       r.Key,
+		Value:     v,
+		Headers:   k.outHdrs[i : i+1 : i+1],
+		Partition: r.Partition,
+	})
+	k.sess.Produce(context.Background(), &k.outs[i], nil)
 }
 
 // Run polls and handles batches until ctx ends or Close is called (then
@@ -577,11 +655,14 @@ func (k *franzGoConsumer) Run(ctx context.Context, h Handler) error {
 			if err := k.sess.Begin(); err != nil {
 				return fmt.Errorf("franz-go consumer: begin transaction: %w", err)
 			}
+			k.outs = k.outs[:0]
 		}
 		k.partial.Store(true)
+		began := time.Now()
 		for _, r := range recs {
 			if ctx.Err() != nil { // not Close: that lets the batch finish
-				k.abortTxn()
+				// A transaction in hand is abandoned (see
+				// NewFranzGoConsumer): the broker aborts it.
 				return nil
 			}
 			m = Message{Partition: int(r.Partition), Offset: r.Offset, Key: r.Key, Value: r.Value, At: time.Now()}
@@ -595,13 +676,24 @@ func (k *franzGoConsumer) Run(ctx context.Context, h Handler) error {
 				k.dead.Store(true)
 				return err
 			}
-			if k.mode == "after-process" {
+			switch {
+			case k.mode == "after-process":
 				k.cl.MarkCommitRecords(r)
+			case k.output != "":
+				k.produceOutput(r, m.Header)
 			}
 		}
 		k.partial.Store(false)
 		if k.mode == "transactional" {
-			ectx, ecancel := context.WithTimeout(context.Background(), 10*time.Second)
+			per := float64(time.Since(began)) / float64(len(recs))
+			if k.perRec == 0 {
+				k.perRec = per
+			} else {
+				k.perRec = 0.7*k.perRec + 0.3*per
+			}
+			// Bounded by Run's ctx, not by Close (which lets the batch
+			// commit): a crash or interruption abandons the transaction.
+			ectx, ecancel := context.WithTimeout(ctx, franzGoEndTimeout)
 			_, err := k.sess.End(ectx, kgo.TryCommit)
 			ecancel()
 			if err != nil {
@@ -612,16 +704,6 @@ func (k *franzGoConsumer) Run(ctx context.Context, h Handler) error {
 			}
 		}
 	}
-}
-
-// abortTxn ends an open transaction with an abort (Run stopping mid-batch).
-func (k *franzGoConsumer) abortTxn() {
-	if k.sess == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), franzGoCommitTimeout)
-	_, _ = k.sess.End(ctx, kgo.TryAbort)
-	cancel()
 }
 
 // Close stops Run (after the batch in hand), commits what the mode allows

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/kbench/kbench/internal/admin"
 	"github.com/kbench/kbench/internal/broker"
 	"github.com/kbench/kbench/internal/faultconn"
@@ -494,5 +496,174 @@ func TestFranzGoConsumerDialsThroughNet(t *testing.T) {
 	}
 	if committed[0]+committed[1] >= 200 {
 		t.Errorf("crashed member committed everything: %v", committed)
+	}
+}
+
+// TestFranzGoTransactionalOutput: consume-transform-produce. Two
+// transactional members write one output record per processed input; one
+// crashes in the middle of a batch (its sockets severed as the runner's
+// consumer-crash does), abandoning a transaction that already holds output
+// records. A read_committed reader of the output then sees every input
+// exactly once, while a read_uncommitted one sees the abandoned records too.
+func TestFranzGoTransactionalOutput(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	tc := startCluster(t)
+	const P, N, crashAt = 4, 2000, 300
+	topic := tc.topic(t, "fg-eos-in", P)
+	out := tc.topic(t, "fg-eos-out", P)
+	produceAll(t, tc, NewFranzGoProducer, topic, P, N, 6)
+
+	var mu sync.Mutex
+	processed := make([]int, N)
+	var handledA int
+	errCrash := fmt.Errorf("crashed")
+	crashed := make(chan struct{})
+	sws := []*faultconn.Switch{{}, {}}
+	members := make([]Consumer, 2)
+	ctxs := make([]context.CancelFunc, 2)
+	runErrs := make([]chan error, 2)
+	for i := range members {
+		c, err := NewFranzGoConsumer(ConsumerConfig{
+			Brokers: tc.emb.Addrs(), Topic: topic, Group: "eos", Instance: i, Commit: "transactional",
+			Output: out, SessionTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond,
+			Net: Net{Dial: sws[i].DialFunc},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		members[i] = c
+		ctx, cancel := context.WithCancel(context.Background())
+		ctxs[i] = cancel
+		runErrs[i] = make(chan error, 1)
+		go func() {
+			runErrs[i] <- c.Run(ctx, func(m *Message) error {
+				time.Sleep(time.Millisecond) // batches build up behind the handler
+				var hd wire.Header
+				if err := wire.Parse(m.Header, &hd); err != nil || hd.Seq >= N {
+					return fmt.Errorf("bad header %x", m.Header)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if i == 0 {
+					if handledA == crashAt {
+						close(crashed)
+					}
+					if handledA >= crashAt {
+						return errCrash // the message in hand is not processed
+					}
+					handledA++
+				}
+				processed[hd.Seq]++
+				return nil
+			})
+		}()
+	}
+	defer func() {
+		for i, c := range members {
+			ctxs[i]()
+			_ = c.Close()
+		}
+	}()
+	select {
+	case <-crashed:
+	case <-time.After(15 * time.Second):
+		t.Fatal("member 0 never reached the crash")
+	}
+	// The runner's crash: silence first, then the member stops and closes.
+	sws[0].Sever()
+	if err := <-runErrs[0]; err != errCrash {
+		t.Fatalf("crashed member: Run returned %v", err)
+	}
+	ctxs[0]()
+	closed := time.Now()
+	_ = members[0].Close()
+	if d := time.Since(closed); d > 3*time.Second {
+		t.Errorf("Close after a crash took %v", d)
+	}
+
+	// read_committed: every input exactly once, on its partition, with its
+	// key and header.
+	seen, total := readOutput(t, tc, out, P, N, kgo.ReadCommitted(), 20*time.Second)
+	var missing, dups int
+	for seq, n := range seen {
+		switch {
+		case n == 0:
+			missing++
+			if missing <= 3 {
+				t.Errorf("seq %d missing from the committed output", seq)
+			}
+		case n > 1:
+			dups++
+		}
+	}
+	if missing != 0 || dups != 0 || total != N {
+		t.Errorf("committed output: %d records, %d inputs missing, %d duplicated; want each of %d once", total, missing, dups, N)
+	}
+	mu.Lock()
+	var reprocessed int
+	for _, n := range processed {
+		reprocessed += max(n-1, 0)
+	}
+	mu.Unlock()
+	// The crashed member's open transaction held output records that were
+	// aborted: a read_uncommitted reader sees them, the handler processed
+	// their inputs again on the next owner.
+	_, all := readOutput(t, tc, out, P, N, kgo.ReadUncommitted(), 5*time.Second)
+	if all <= N || reprocessed == 0 {
+		t.Errorf("read_uncommitted output has %d records for %d inputs, %d processed twice: want the crashed member's aborted records", all, N, reprocessed)
+	}
+	t.Logf("committed %d, uncommitted %d, reprocessed %d, in %v", total, all, reprocessed, time.Since(start).Round(time.Millisecond))
+}
+
+// readOutput reads every partition of topic from the start at isolation
+// level iso until it has reached each partition's end offset (control
+// records included), and returns how often each input seq appeared and how
+// many data records there were. Records must carry their input's key
+// (key-<seq%13>) on partition (seq*7)%partitions.
+func readOutput(t *testing.T, tc *testCluster, topic string, partitions, n int, iso kgo.IsolationLevel, bound time.Duration) ([]int, int) {
+	t.Helper()
+	offs := map[string]map[int32]kgo.Offset{topic: {}}
+	for p := range partitions {
+		offs[topic][int32(p)] = kgo.NewOffset().AtStart()
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(tc.emb.Addrs()...), kgo.ConsumePartitions(offs),
+		kgo.FetchIsolationLevel(iso), kgo.KeepControlRecords(), kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	seen := make([]int, n)
+	next := make([]int64, partitions)
+	total := 0
+	deadline := time.Now().Add(bound)
+	for {
+		end := endOffsets(t, tc, topic, partitions)
+		if slices.Equal(next, end) {
+			return seen, total
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("reading %s: at %v of %v after %v", topic, next, end, bound)
+			return seen, total
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		fs.EachRecord(func(r *kgo.Record) {
+			next[r.Partition] = r.Offset + 1
+			if r.Attrs.IsControl() {
+				return
+			}
+			total++
+			var hd wire.Header
+			if len(r.Headers) != 1 || wire.Parse(r.Headers[0].Value, &hd) != nil || hd.Seq >= uint64(n) {
+				t.Errorf("output %d@%d: bad kbench header", r.Partition, r.Offset)
+				return
+			}
+			if want := int32((int(hd.Seq) * 7) % partitions); r.Partition != want || string(r.Key) != fmt.Sprintf("key-%d", hd.Seq%13) {
+				t.Errorf("output of seq %d on partition %d key %q", hd.Seq, r.Partition, r.Key)
+			}
+			seen[hd.Seq]++
+		})
 	}
 }
