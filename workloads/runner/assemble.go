@@ -93,6 +93,7 @@ func (vr *variantRun) addMember(ctx context.Context, g *group, i int) (*member, 
 		Group:             g.id,
 		Instance:          i,
 		Commit:            g.cfg.Commit,
+		Output:            g.out,
 		SessionTimeout:    g.cfg.SessionTimeout.D(),
 		HeartbeatInterval: g.cfg.HeartbeatInterval.D(),
 		Net:               net,
@@ -243,7 +244,13 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 		e2e := g.e2e
 		g.mu.Unlock()
 		e2eAll.Merge(e2e)
-		lost, dup, reord, foreign := g.tracker.Result(acked)
+		// A transactional group's delivery is what downstream sees: its
+		// committed output, read by the verifier (verifier.go).
+		tracker := g.tracker
+		if g.ver != nil {
+			tracker = g.ver.tracker
+		}
+		lost, dup, reord, foreign := tracker.Result(acked)
 		if !drained || vr.shard.Sharded() {
 			// Cut short before the drain: what is still in flight is not
 			// lost, it is unknown. A shard cannot tell either: other

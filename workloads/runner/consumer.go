@@ -28,6 +28,13 @@ type group struct {
 	consumed atomic.Int64 // processed, measured phase
 	unique   atomic.Int64 // processed for the first time, whole run
 
+	// out and ver: with commit transactional (unsharded), the topic the
+	// members write their output to in their transactions, and the
+	// read_committed reader of it whose tracker gives the group's delivery
+	// figures (see verifier.go).
+	out string
+	ver *verifier
+
 	mu      sync.Mutex
 	members []*member
 	e2e     *report.Histogram // merged from stopped members

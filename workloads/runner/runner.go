@@ -268,6 +268,7 @@ type variantRun struct {
 	producers []*producer
 	groups    []*group
 	sampler   *sampler
+	outTopics []string // transactional groups' output topics
 	faultsMu  sync.Mutex
 	faults    []*faultRun
 }
@@ -296,6 +297,9 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 			dctx, cancel := td.step(5*time.Second, nil)
 			defer cancel()
 			_ = vr.adm.DeleteTopic(dctx, vr.topic)
+			for _, t := range vr.outTopics {
+				_ = vr.adm.DeleteTopic(dctx, t)
+			}
 		}()
 	}
 
@@ -312,6 +316,13 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 			g.offsets = make([]delivery.IntervalSet, P)
 		}
 		vr.groups = append(vr.groups, g)
+	}
+	if err := vr.startVerifiers(ctx); err != nil {
+		vr.stopConsumers(td, err)
+		if ctx.Err() != nil {
+			return out, ErrInterrupted
+		}
+		return out, err
 	}
 	vr.consumerCtx = ctx
 	if err := vr.startConsumers(ctx); err != nil {
@@ -446,6 +457,37 @@ func (vr *variantRun) makeProducers(start, measureFrom, end time.Time) error {
 	return nil
 }
 
+// startVerifiers gives every transactional group (franz-go, unsharded) an
+// output topic, <topic>-<group>-out with the topic's partitions (deleted
+// with the topic), for its members to write to in their transactions, and
+// a verifier reading it read_committed (see verifier.go). A sharded run
+// keeps offset-only transactions: one shard's verifier would see only part
+// of the run.
+func (vr *variantRun) startVerifiers(ctx context.Context) error {
+	exp := vr.exp
+	taken := map[string]bool{}
+	for _, g := range vr.groups {
+		if g.cfg.Commit != "transactional" || exp.Producer.Driver != "franz-go" || vr.shard.Sharded() {
+			continue
+		}
+		out := outputTopic(vr.topic, g.cfg.Group, taken)
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := vr.adm.CreateTopic(cctx, out, exp.Topic.Partitions, exp.Topic.Replication)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("consumer group %q: output topic: %w", g.cfg.Group, err)
+		}
+		vr.outTopics = append(vr.outTopics, out)
+		v, err := newVerifier(vr.brokers, vr.opt.Net, out, exp.Topic.Partitions, vr.runID)
+		if err != nil {
+			return err
+		}
+		g.out, g.ver = out, v
+		go v.run()
+	}
+	return nil
+}
+
 func (vr *variantRun) startConsumers(ctx context.Context) error {
 	for _, g := range vr.groups {
 		for i := 0; i < g.cfg.Instances; i++ {
@@ -502,6 +544,11 @@ func (vr *variantRun) stopConsumers(td *teardown, runErr error) {
 		}
 	}
 	wg.Wait()
+	for _, g := range vr.groups {
+		if g.ver != nil {
+			g.ver.stop(ctx)
+		}
+	}
 }
 
 // teardown hands out the deadlines of the steps after producing. Normally
@@ -526,9 +573,12 @@ func (t *teardown) step(normal time.Duration, runErr error) (context.Context, co
 }
 
 // drain waits until every group has processed every acknowledged message
-// (or its lag is zero and nothing moves), bounded by the experiment's drain
-// timeout. It returns the drain time in ms (-1 if the bound was hit), and
-// an error when the broker stopped answering meanwhile.
+// (or its lag is zero and nothing moves), and then until every verifier
+// has read every acknowledged message's committed output (or has read its
+// output topic to the end, with no transaction open, and nothing moves),
+// bounded by the experiment's drain timeout. It returns the drain time in
+// ms (-1 if the bound was hit), and an error when the broker stopped
+// answering meanwhile.
 func (vr *variantRun) drain(ctx context.Context, from time.Time) (float64, error) {
 	if vr.shard.Sharded() {
 		return vr.drainSharded(ctx, from)
@@ -540,27 +590,40 @@ func (vr *variantRun) drain(ctx context.Context, from time.Time) (float64, error
 		p.mu.Unlock()
 	}
 	deadline := from.Add(vr.exp.Drain.D())
-	var last []int64
-	stillSince := time.Now()
+	var last, vlast []int64
+	stillSince, vstillSince := time.Now(), time.Now()
+	var processed time.Time // when processing was drained; zero until then
+	var checked time.Time   // last reading of the output topics' end offsets
 	for {
-		done := true
-		cur := make([]int64, len(vr.groups))
-		for i, g := range vr.groups {
-			cur[i] = g.unique.Load()
-			if cur[i] < acked {
-				done = false
+		if processed.IsZero() {
+			done := true
+			cur := make([]int64, len(vr.groups))
+			for i, g := range vr.groups {
+				cur[i] = g.unique.Load()
+				if cur[i] < acked {
+					done = false
+				}
+			}
+			// Lost messages (at-most-once after a crash) never arrive:
+			// once nothing moves and the broker reports no lag, the
+			// drain is over; it ended when the last message arrived.
+			switch {
+			case done:
+				processed = time.Now()
+			case !equal(cur, last):
+				last, stillSince = cur, time.Now()
+			case time.Since(stillSince) > 1500*time.Millisecond && vr.sampler.lastMaxLag() == 0:
+				processed = stillSince
 			}
 		}
-		if done {
-			return msSince(from, time.Now()), nil
-		}
-		// Lost messages (at-most-once after a crash) never arrive: once
-		// nothing moves and the broker reports no lag, the drain is over;
-		// it ended when the last message arrived.
-		if !equal(cur, last) {
-			last, stillSince = cur, time.Now()
-		} else if time.Since(stillSince) > 1500*time.Millisecond && vr.sampler.lastMaxLag() == 0 {
-			return msSince(from, stillSince), nil
+		if !processed.IsZero() {
+			end, ok, err := vr.verified(ctx, acked, &vlast, &vstillSince, &checked)
+			if err != nil {
+				return -1, err
+			}
+			if ok {
+				return msSince(from, maxTime(processed, end)), nil
+			}
 		}
 		select {
 		case err := <-vr.sampler.failed:
@@ -572,6 +635,60 @@ func (vr *variantRun) drain(ctx context.Context, from time.Time) (float64, error
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// verified reports whether every verifier is done: it has seen every
+// acknowledged message's committed output, or nothing has moved for a
+// while although it has read its output topic to the end (the end offsets
+// read at most every 250ms), with no transaction open and no input lag:
+// what is missing then was lost. end is when the last one was done.
+func (vr *variantRun) verified(ctx context.Context, acked int64, last *[]int64, stillSince, checked *time.Time) (time.Time, bool, error) {
+	cur := make([]int64, 0, len(vr.groups))
+	done := true
+	for _, g := range vr.groups {
+		if g.ver == nil {
+			continue
+		}
+		u := g.ver.unique.Load()
+		cur = append(cur, u)
+		if u < acked {
+			done = false
+		}
+	}
+	if len(cur) == 0 {
+		return time.Time{}, true, nil // no transactional group
+	}
+	if done {
+		return time.Now(), true, nil
+	}
+	if !equal(cur, *last) {
+		*last, *stillSince = cur, time.Now()
+		return time.Time{}, false, nil
+	}
+	if time.Since(*stillSince) <= 1500*time.Millisecond || time.Since(*checked) < 250*time.Millisecond || vr.sampler.lastMaxLag() != 0 {
+		return time.Time{}, false, nil
+	}
+	*checked = time.Now()
+	P := vr.exp.Topic.Partitions
+	for _, g := range vr.groups {
+		if g.ver == nil {
+			continue
+		}
+		ectx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		end, err := vr.adm.EndOffsets(ectx, g.out, P)
+		cancel()
+		if err != nil || !g.ver.caughtUp(end) {
+			return time.Time{}, false, nil
+		}
+	}
+	return *stillSince, true, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func msSince(from, to time.Time) float64 {

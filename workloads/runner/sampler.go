@@ -184,6 +184,11 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 	// committed. Never touch an external cluster's data.
 	if vr.embedded && !final {
 		_ = vr.adm.DeleteRecords(ctx, vr.topic, minCommit)
+		for _, g := range vr.groups {
+			if g.ver != nil { // what the verifier has read
+				_ = vr.adm.DeleteRecords(ctx, g.out, g.ver.positions())
+			}
+		}
 	}
 	if vr.opt.Progress != nil && !final {
 		total := vr.exp.Warmup.D() + vr.exp.Duration.D()
