@@ -180,8 +180,12 @@ type Group struct {
 	Rebalances int `json:"rebalances"`
 	// FailoverMs is the slowest failover of the group's consumer faults
 	// (0 without faults); each fault's own figure is in Variant.Faults.
-	FailoverMs float64  `json:"failover_ms"`
-	Delivery   Delivery `json:"delivery"`
+	FailoverMs float64 `json:"failover_ms"`
+	// Delivery: what the members processed; for a commit: transactional
+	// group (franz-go), what its committed output holds, read
+	// read_committed (exactly-once is a property of that output; Messages
+	// counts processing, re-processing included).
+	Delivery Delivery `json:"delivery"`
 	// PartitionLag: max lag per partition over the run.
 	PartitionLag []int64 `json:"partition_lag,omitempty"`
 }

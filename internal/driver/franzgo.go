@@ -46,8 +46,8 @@ import (
 // once every polled record has been handled, as with the Java client.
 
 // franzGoMaxPoll bounds one poll, like the Java client's max.poll.records
-// default. It is also the unit of a before-process commit and of a
-// transaction.
+// default. It is also the unit of a before-process commit and the most a
+// transaction holds (see franzGoTxnBudget).
 const franzGoMaxPoll = 500
 
 // franzGoCommitTimeout bounds a commit made on revocation or Close.
