@@ -326,7 +326,7 @@ func TestRebalance(t *testing.T) {
 // batch is processed twice.
 func TestDeliverySemantics(t *testing.T) {
 	t.Parallel()
-	vs := run(t, "delivery-semantics", "duration=4s", "drain=12s", "workload.rate=700",
+	vs := run(t, "delivery-semantics", "duration=4s", "drain=25s", "workload.rate=700",
 		"faults=[{at: 1500ms, kind: consumer-crash, group: semantics, instance: 0}]")
 	amo, alo, eos := variant(t, vs, "commit=before-process"), variant(t, vs, "commit=after-process"), variant(t, vs, "commit=transactional")
 	for _, v := range []*report.Variant{amo, alo, eos} {
