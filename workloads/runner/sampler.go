@@ -9,6 +9,10 @@ import (
 	"github.com/kbench/kbench/report"
 )
 
+// embeddedLagWarning is the lag beyond which a run on the embedded broker
+// warns that the broker's memory grows with it.
+const embeddedLagWarning = 2_000_000
+
 // brokerSilence is how long the cluster may fail every admin request before
 // the variant is aborted (with what was measured so far).
 const brokerSilence = 10 * time.Second
@@ -29,6 +33,7 @@ type sampler struct {
 	groupFinal []int64   // last total lag per group
 	partMax    [][]int64 // max lag per group and partition
 	maxLagNow  int64
+	warnedLag  bool
 	lastOK     time.Time
 	prevAcked  int64
 	prevAt     time.Time
@@ -163,6 +168,14 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 		totalLag += sum
 	}
 	s.maxLagNow = maxLag
+	if vr.embedded && !s.warnedLag && maxLag > embeddedLagWarning {
+		// The embedded broker keeps every record not yet consumed in
+		// memory; say so before an unthrottled run with slow consumers
+		// exhausts it.
+		s.warnedLag = true
+		mib := float64(maxLag) * float64(vr.exp.Workload.Message.Size) / (1 << 20)
+		fmt.Fprintf(vr.opt.Log, "warning: consumers are %d messages (~%.0f MiB) behind; the embedded broker holds them all in memory\n", maxLag, mib)
+	}
 	rate := 0.0
 	if dt := now.Sub(s.prevAt).Seconds(); dt > 0 {
 		rate = float64(acked-s.prevAcked) / dt
