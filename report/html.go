@@ -109,14 +109,9 @@ func spectrumChart(r *Result, name, title string) (template.HTML, bool, error) {
 		last := xy[len(xy)-1].X
 		xy = append(xy, plotter.XY{X: last * 2, Y: float64(h.Raw().Max()) / 1000})
 		maxX = math.Max(maxX, last*2)
-		l, err := plotter.NewLine(xy)
-		if err != nil {
+		if err := addVariantLine(p, i, v.Name, xy); err != nil {
 			return "", false, err
 		}
-		l.Color = variantColor(i)
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add(v.Name, l)
 		drawn = true
 	}
 	if !drawn {
@@ -126,6 +121,19 @@ func spectrumChart(r *Result, name, title string) (template.HTML, bool, error) {
 	p.Y.Min = 0
 	svg, err := plotSVG(p, 18*vg.Centimeter, 10*vg.Centimeter)
 	return svg, true, err
+}
+
+// addVariantLine adds variant i's line, in its colour, to p and its legend.
+func addVariantLine(p *plot.Plot, i int, name string, xy plotter.XYs) error {
+	l, err := plotter.NewLine(xy)
+	if err != nil {
+		return err
+	}
+	l.Color = variantColor(i)
+	l.Width = vg.Points(1.5)
+	p.Add(l)
+	p.Legend.Add(name, l)
+	return nil
 }
 
 // seriesChart draws one time series per variant.
@@ -142,14 +150,9 @@ func seriesChart(r *Result, title, ylabel string, f func(*Variant) []float64) (t
 		for j, y := range ys {
 			xy[j] = plotter.XY{X: v.Timeseries[j].T, Y: y}
 		}
-		l, err := plotter.NewLine(xy)
-		if err != nil {
+		if err := addVariantLine(p, i, v.Name, xy); err != nil {
 			return "", false, err
 		}
-		l.Color = variantColor(i)
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add(v.Name, l)
 		drawn = true
 	}
 	if !drawn {

@@ -45,12 +45,9 @@ func RenderMarkdown(w io.Writer, r *Result) error {
 		o.printf("### Gates\n\n| | variant | gate | measured |\n|---|---|---|---:|\n")
 		for _, v := range vs {
 			for _, g := range v.Gates {
-				mark, val := "✅", formatGateValue(g.Value)
+				mark, val := "✅", gateShown(g)
 				if !g.Pass {
 					mark = "❌"
-				}
-				if g.Error != "" {
-					val = g.Error
 				}
 				o.printf("| %s | %s | `%s` | %s |\n", mark, mdEscape(v.Name), g.Expr, mdEscape(val))
 			}

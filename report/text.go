@@ -263,12 +263,9 @@ func RenderText(w io.Writer, r *Result) error {
 		exprW = min(exprW, textWidth-nameW-10-18)
 		for _, v := range vs {
 			for _, g := range v.Gates {
-				verdict, val := "pass", formatGateValue(g.Value)
+				verdict, val := "pass", gateShown(g)
 				if !g.Pass {
 					verdict = "FAIL"
-				}
-				if g.Error != "" {
-					val = g.Error
 				}
 				s := fmt.Sprintf("  %s  %s  %s", verdict, padRight(truncate(v.Name, nameW), nameW), padRight(g.Expr, exprW))
 				if utf8.RuneCountInString(s)+2+utf8.RuneCountInString(val) <= textWidth {
@@ -293,6 +290,15 @@ func RenderText(w io.Writer, r *Result) error {
 	o.line("")
 	o.line(verdictLine(r, nGates, failed))
 	return o.err
+}
+
+// gateShown is what a report shows for a gate: its error when it could not
+// be evaluated, else the measured value.
+func gateShown(g GateResult) string {
+	if g.Error != "" {
+		return g.Error
+	}
+	return formatGateValue(g.Value)
 }
 
 func formatGateValue(x float64) string {
