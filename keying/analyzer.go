@@ -145,20 +145,29 @@ type Analysis struct {
 	// KeysPerPartition: distinct keys seen on each partition (estimates
 	// past the per-partition exact limit).
 	KeysPerPartition []int64
-	// Top: the hottest keys (up to TopN), hottest first. Exact when
-	// TopExact; otherwise each Count over-estimates by at most its Error.
+	// Top: the hottest keys (up to TopN) by guaranteed count, hottest
+	// first. A key is listed only when its guaranteed count exceeds
+	// TopError, the most any key's count can be over-stated (so the
+	// sketch cannot have made it up); random keys list none. Exact when
+	// TopExact (then TopError is 0 and every count is the true one).
 	Top      []HotKey
 	TopExact bool
+	// TopError bounds the sketch's over-count of any key: a key not
+	// listed occurred at most TopError times more than any listed
+	// guaranteed count suggests (0 while exact).
+	TopError int64
 	Ordering Ordering
 	// Remap is set when TrackRemap was called.
 	Remap *Remap
 }
 
-// HotKey is one frequent key; Share is Count over all messages.
+// HotKey is one frequent key. Count is its guaranteed count: the key
+// occurred at least Count and at most Count+Error times. Share is Count
+// over all messages (a lower bound of its true share).
 type HotKey struct {
 	Key   string  `json:"key"`
 	Count int64   `json:"count"`
-	Error int64   `json:"error,omitempty"`
+	Error int64   `json:"error"`
 	Share float64 `json:"share"`
 }
 
@@ -195,16 +204,7 @@ func (a *Analyzer) Result() Analysis {
 		r.KeysPerPartition[i], _ = a.perPart[i].count()
 	}
 	r.TopExact = !a.top.evicted
-	for i, e := range a.top.entries() {
-		if i == TopN {
-			break
-		}
-		hk := HotKey{Key: string(e.key), Count: e.count, Error: e.err}
-		if a.total > 0 {
-			hk.Share = float64(e.count) / float64(a.total)
-		}
-		r.Top = append(r.Top, hk)
-	}
+	r.Top, r.TopError = a.top.hot(TopN, a.total)
 	o := &r.Ordering
 	o.PreservedShare, o.MaxSpread, o.Entities, o.Exact = a.entities.ordering()
 	if a.remap != nil {

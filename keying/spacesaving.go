@@ -161,6 +161,42 @@ func (s *spaceSaving) minCount() int64 {
 	return s.slots[s.heap[0]].count
 }
 
+// errorBound is the most the sketch over-states any key's count: the
+// largest error of a counter, and the most an unmonitored key can have
+// occurred (the smallest counter of a full sketch).
+func (s *spaceSaving) errorBound() int64 {
+	eps := s.minCount()
+	for i := range s.slots {
+		eps = max(eps, s.slots[i].err)
+	}
+	return eps
+}
+
+// hot returns up to n keys by guaranteed count (count − err), keeping only
+// those whose guaranteed count exceeds the sketch's error bound: a key the
+// sketch cannot tell from noise is not reported as hot. Shares are of
+// total. It also returns the error bound.
+func (s *spaceSaving) hot(n int, total int64) ([]HotKey, int64) {
+	eps := s.errorBound()
+	es := s.entries()
+	slices.SortStableFunc(es, func(a, b ssEntry) int {
+		return cmp.Compare(b.count-b.err, a.count-a.err)
+	})
+	var out []HotKey
+	for _, e := range es {
+		g := e.count - e.err
+		if len(out) == n || g <= eps {
+			break
+		}
+		hk := HotKey{Key: string(e.key), Count: g, Error: e.err}
+		if total > 0 {
+			hk.Share = float64(g) / float64(total)
+		}
+		out = append(out, hk)
+	}
+	return out, eps
+}
+
 // ssEntry is one counter as reported.
 type ssEntry struct {
 	h     uint64
