@@ -36,7 +36,7 @@ func TestCompareDirections(t *testing.T) {
 	p.Produce.Latency.P50 *= 1.05        // +5%: within 10%
 	p.Skew.Jain *= 0.85                  // higher is better: regresses
 	p.Skew.MaxMean *= 1.2                // lower is better: regresses
-	p.Delivery.Lost = 3                  // 0 -> 3: any increase over 0 regresses
+	p.Delivery.Lost = Int(3)             // 0 -> 3: any increase over 0 regresses
 	p.Keys.Distinct *= 2                 // neutral: never regresses
 	p.Consume.Groups[0].Lag.Max = 10     // lag went down: improved
 	c := Compare(base, cur, DefaultTolerance)

@@ -42,6 +42,7 @@ var headline = []Figure{
 	{"produce", "produce.throughput.msgs_per_s", "throughput msg/s", HigherBetter, "int"},
 	{"produce", "produce.throughput.mib_per_s", "throughput MiB/s", HigherBetter, "f2"},
 	{"produce", "produce.errors", "errors", LowerBetter, "int"},
+	{"produce", "produce.unsent", "unsent (fell behind)", LowerBetter, "int"},
 	{"produce", "produce.latency_ms.p50", "latency p50 ms", LowerBetter, "ms"},
 	{"produce", "produce.latency_ms.p90", "latency p90 ms", LowerBetter, "ms"},
 	{"produce", "produce.latency_ms.p99", "latency p99 ms", LowerBetter, "ms"},
@@ -64,6 +65,7 @@ var headline = []Figure{
 	{"keys", "keys.ordering.preserved_share", "order preserved", HigherBetter, "pct"},
 	{"keys", "keys.ordering.max_spread", "max spread", LowerBetter, "int"},
 	{"delivery", "delivery.lost", "lost", LowerBetter, "int"},
+	{"delivery", "delivery.unconsumed", "unconsumed (backlog)", LowerBetter, "int"},
 	{"delivery", "delivery.duplicated", "duplicated", LowerBetter, "int"},
 	{"delivery", "delivery.reordered", "reordered", LowerBetter, "int"},
 }
@@ -75,6 +77,7 @@ var groupFigures = []Figure{
 	{"consume", "consume.groups.%s.lag.max", "lag max", LowerBetter, "int"},
 	{"consume", "consume.groups.%s.lag.final", "lag final", LowerBetter, "int"},
 	{"consume", "consume.groups.%s.lag.drain_ms", "drain ms", LowerBetter, "ms"},
+	{"consume", "consume.groups.%s.delivery.unconsumed", "unconsumed", LowerBetter, "int"},
 	{"consume", "consume.groups.%s.rebalances", "rebalances", LowerBetter, "int"},
 	{"consume", "consume.groups.%s.failover_ms", "failover ms", LowerBetter, "ms"},
 }

@@ -37,19 +37,19 @@ func buildFixture() *Result {
 	}
 	specs := []spec{
 		{"path", []int64{14210, 3120, 9870, 0, 21840, 6010, 8890, 4030, 12170, 0, 15400, 4460}, 8,
-			[]HotKey{{"order", 0.218}, {"payment", 0.154}, {"user", 0.122}}, 0.62, 4, 2.1, 0.45, 1.2,
+			[]HotKey{{Key: "order", Share: 0.218}, {Key: "payment", Share: 0.154}, {Key: "user", Share: 0.122}}, 0.62, 4, 2.1, 0.45, 1.2,
 			[]int64{0, 120, 340, 810, 1320, 1650, 2200, 2410, 2630, 2720, 2950, 3100, 2870, 2510, 1980, 1400, 900, 450, 200, 60}, 0, 5000.3},
 		{"service", []int64{0, 31020, 0, 18850, 0, 0, 24990, 0, 14070, 0, 11070, 0}, 5,
-			[]HotKey{{"payment-service", 0.310}, {"order-service", 0.250}, {"user-service", 0.188}}, 1.0, 1, 2.4, 0.55, 1.6,
+			[]HotKey{{Key: "payment-service", Share: 0.310}, {Key: "order-service", Share: 0.250}, {Key: "user-service", Share: 0.188}}, 1.0, 1, 2.4, 0.55, 1.6,
 			[]int64{0, 410, 1210, 2870, 4600, 6310, 8050, 9200, 10110, 11240, 12090, 11800, 11020, 9900, 8010, 6100, 4100, 2300, 900, 310}, 1, 4998.1},
 		{"node", []int64{6120, 9800, 10150, 7300, 11990, 8020, 5890, 9410, 12300, 4020, 8800, 6200}, 20,
-			[]HotKey{{"payment-7c9f-0", 0.123}, {"order-5d2a-1", 0.094}, {"order-5d2a-0", 0.081}}, 0.12, 4, 1.9, 0.40, 0.9,
+			[]HotKey{{Key: "payment-7c9f-0", Share: 0.123}, {Key: "order-5d2a-1", Share: 0.094}, {Key: "order-5d2a-0", Share: 0.081}}, 0.12, 4, 1.9, 0.40, 0.9,
 			[]int64{0, 60, 120, 210, 300, 280, 350, 410, 390, 420, 380, 360, 400, 330, 290, 250, 180, 90, 40, 10}, 0, 5000.1},
 		{"composite", []int64{7020, 8930, 9710, 8110, 10830, 7480, 6630, 9020, 11220, 5240, 8200, 7610}, 20,
-			[]HotKey{{"payment-service|payment-7c9f-0", 0.123}, {"order-service|order-5d2a-1", 0.094}, {"order-service|order-5d2a-0", 0.081}}, 0.12, 4, 1.9, 0.42, 0.9,
+			[]HotKey{{Key: "payment-service|payment-7c9f-0", Share: 0.123}, {Key: "order-service|order-5d2a-1", Share: 0.094}, {Key: "order-service|order-5d2a-0", Share: 0.081}}, 0.12, 4, 1.9, 0.42, 0.9,
 			[]int64{0, 50, 110, 190, 260, 240, 310, 330, 340, 350, 330, 320, 310, 290, 250, 200, 140, 80, 30, 0}, 0, 5000.2},
 		{"salted", []int64{8410, 8120, 8660, 8290, 8530, 8020, 8370, 8210, 8750, 8100, 8300, 8240}, 64,
-			[]HotKey{{"order#3", 0.028}, {"order#6", 0.028}, {"order#1", 0.027}}, 0.0, 12, 1.8, 0.35, 0.7,
+			[]HotKey{{Key: "order#3", Share: 0.028}, {Key: "order#6", Share: 0.028}, {Key: "order#1", Share: 0.027}}, 0.0, 12, 1.8, 0.35, 0.7,
 			[]int64{0, 20, 40, 50, 60, 70, 60, 70, 80, 60, 70, 60, 50, 60, 50, 40, 30, 20, 10, 0}, 0, 5000.0},
 	}
 	rng := rand.New(rand.NewPCG(42, 7))
@@ -75,7 +75,7 @@ func buildFixture() *Result {
 		bytesLoad := make([]int64, len(s.load))
 		for i, x := range s.load {
 			msgs += x
-			parts[i] = Partition{Partition: i, Messages: x, Bytes: x * 512, BrokerMessages: x + x/20}
+			parts[i] = Partition{Partition: i, Messages: x, Bytes: x * 512, BrokerMessages: Int(x + x/20)}
 			bytesLoad[i] = x * 512
 		}
 		prod, corr, delay, e2e := NewHistogram(), NewHistogram(), NewHistogram(), NewHistogram()
@@ -123,8 +123,11 @@ func buildFixture() *Result {
 				SendDelay:        delay.Summary()},
 			E2E: E2E{Latency: e2e.Summary()},
 			Consume: Consume{Groups: []Group{{Group: "realtime-monitoring", Messages: msgs, Latency: e2e.Summary(),
-				Lag:        Lag{Max: maxLag, Final: 0, DrainMs: float64(maxLag) / 4},
-				Rebalances: s.rebalances, PartitionLag: nil}}},
+				Lag:        Lag{Max: maxLag, Final: 0, DrainMs: Float(float64(maxLag) / 4)},
+				Rebalances: s.rebalances, PartitionLag: nil, ID: "realtime-monitoring-8c7cd8b0-" + s.name, Drained: Bool(true),
+				Delivery: Delivery{Lost: Int(0), Unconsumed: Int(0)}}}},
+			Delivery: &Delivery{Lost: Int(0), Unconsumed: Int(0)},
+			Topic:    "kbench-8c7cd8b0-" + s.name,
 			Partitions: parts,
 			Skew:       keying.ComputeSkew(s.load),
 			BytesSkew:  keying.ComputeSkew(bytesLoad),

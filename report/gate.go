@@ -252,30 +252,6 @@ func (g Gate) Eval(v *Variant) GateResult {
 	return res
 }
 
-// EvaluateGates parses exprs, evaluates every gate against every variant,
-// stores the outcomes in Variant.Gates and sets r.Passed to whether all of
-// them passed (true when there are no gates). A malformed expression is
-// returned as an error and changes nothing. Baseline comparison, if any,
-// should run afterwards and may clear Passed.
-func EvaluateGates(r *Result, exprs []string) error {
-	gates, err := ParseGates(exprs)
-	if err != nil {
-		return err
-	}
-	passed := true
-	for i := range r.Variants {
-		v := &r.Variants[i]
-		v.Gates = nil
-		for _, g := range gates {
-			res := g.Eval(v)
-			v.Gates = append(v.Gates, res)
-			passed = passed && res.Pass
-		}
-	}
-	r.Passed = passed
-	return nil
-}
-
 // FailedGates counts the gates that did not pass over all variants.
 func FailedGates(r *Result) int {
 	n := 0

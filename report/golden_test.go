@@ -17,7 +17,7 @@ func goldenResult(t *testing.T) *Result {
 	base.Variants[0].Produce.Latency.P99 = 4.5          // path got slower since the baseline
 	base.Variants[4].Consume.Groups[0].Lag.Max = 160    // salted lag halved since
 	base.Variants[2].Produce.Throughput.MsgsPerS = 5600 // node throughput dropped
-	if err := EvaluateGates(r, []string{
+	if err := decide(r, []string{
 		"produce.latency_ms.p99 < 8",
 		"skew.max_mean <= 1.5",
 		"consume.groups.realtime-monitoring.lag.max < 5000",

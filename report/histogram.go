@@ -41,6 +41,12 @@ func (h *Histogram) Record(d time.Duration) {
 	_ = h.h.RecordValue(us) // cannot fail: the value is in range
 }
 
+// RecordN adds n events of one duration.
+func (h *Histogram) RecordN(d time.Duration, n int64) {
+	us := min(max(int64(d/time.Microsecond), histLowestUs), histHighestUs)
+	_ = h.h.RecordValues(us, n) // cannot fail: the value is in range
+}
+
 // Merge adds every value of o.
 func (h *Histogram) Merge(o *Histogram) {
 	if o != nil {
@@ -102,3 +108,14 @@ func DecodeHistogram(s string) (*Histogram, error) {
 	}
 	return &Histogram{h: h}, nil
 }
+
+// Histogram names in Variant.Histograms.
+const (
+	HistProduce          = "produce"
+	HistProduceCorrected = "produce_corrected"
+	HistSendDelay        = "send_delay"
+	HistE2E              = "e2e"
+)
+
+// HistE2EGroup names a group's e2e histogram.
+func HistE2EGroup(group string) string { return HistE2E + ":" + group }

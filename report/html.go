@@ -231,6 +231,7 @@ type htmlData struct {
 	R        *Result
 	Title    string
 	Verdict  string
+	Notes    []string
 	Meta     string
 	Variants []htmlVariant
 	Rows     []htmlRow
@@ -255,7 +256,8 @@ func RenderHTML(w io.Writer, r *Result) error {
 	d := htmlData{
 		R:       r,
 		Title:   "kbench · " + r.Experiment,
-		Verdict: verdictLine(r, nGates, FailedGates(r)),
+		Verdict: verdictWords(r),
+		Notes:   DeliveryNotes(r),
 		Meta: fmt.Sprintf("started %s · %d variant(s) · %s · broker: %s",
 			r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), len(vs), status(r), r.Broker.Kind),
 	}
@@ -358,6 +360,7 @@ svg.chart{width:100%;height:auto}pre{font-size:.8rem;overflow:auto}
 <h1>{{.Title}}</h1>
 {{with .R.Description}}<p>{{.}}</p>{{end}}
 <p class="{{if .R.Passed}}pass{{else}}fail{{end}}" id="verdict">{{.Verdict}}</p>
+{{if .Notes}}<ul id="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <p class="meta">{{.Meta}}</p>
 {{with .R.Broker.Note}}<p class="note">{{.}}</p>{{end}}
 {{if .Gates}}<h2>Gates</h2>

@@ -23,6 +23,7 @@ func ReadResult(path string) (*Result, error) {
 	if r.Schema != Schema {
 		return nil, &FormatError{Path: path, Err: fmt.Errorf("schema %q, want %q", r.Schema, Schema)}
 	}
+	r.normalize()
 	return &r, nil
 }
 

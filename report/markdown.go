@@ -21,12 +21,14 @@ func RenderMarkdown(w io.Writer, r *Result) error {
 	if !r.Passed {
 		icon = "❌"
 	}
-	nGates, failed := 0, FailedGates(r)
-	for _, v := range vs {
-		nGates += len(v.Gates)
-	}
 	o.printf("## %s kbench: %s\n\n", icon, mdEscape(r.Experiment))
-	o.printf("%s\n\n", mdEscape(verdictLine(r, nGates, failed)))
+	o.printf("%s\n\n", mdEscape(verdictWords(r)))
+	for _, n := range DeliveryNotes(r) {
+		o.printf("- %s\n", mdEscape(n))
+	}
+	if len(DeliveryNotes(r)) > 0 {
+		o.printf("\n")
+	}
 	meta := fmt.Sprintf("Started %s · %d variant(s) · %s · broker: %s",
 		r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), len(vs), status(r), r.Broker.Kind)
 	if r.Shard != "" {
@@ -41,6 +43,10 @@ func RenderMarkdown(w io.Writer, r *Result) error {
 	}
 
 	// Failed gates first: that is what a CI reader is looking for.
+	nGates := 0
+	for _, v := range vs {
+		nGates += len(v.Gates)
+	}
 	if nGates > 0 {
 		o.printf("### Gates\n\n| | variant | gate | measured |\n|---|---|---|---:|\n")
 		for _, v := range vs {

@@ -93,12 +93,12 @@ func Merge(shards []*Result) (*Result, error) {
 		Passed:      true,
 	}
 	var errs []string
+	deferred := Checks{PerVariant: map[string][]string{}}
 	for _, s := range shards {
 		if s.StartedAt.Before(out.StartedAt) {
 			out.StartedAt = s.StartedAt
 		}
 		out.Complete = out.Complete && s.Complete
-		out.Passed = out.Passed && s.Passed
 		if s.Error != "" {
 			errs = append(errs, s.Error)
 		}
@@ -122,13 +122,11 @@ func Merge(shards []*Result) (*Result, error) {
 		}
 		out.Variants = append(out.Variants, *v)
 		if st := parts[0].DeliveryState; st != nil && len(st.Gates) > 0 {
-			one := &Result{Variants: []Variant{*v}}
-			if err := EvaluateGates(one, st.Gates); err != nil {
-				return nil, fmt.Errorf("merge: variant %s: %w", base.Name, err)
-			}
-			out.Variants[len(out.Variants)-1] = one.Variants[0]
-			out.Passed = out.Passed && one.Passed
+			deferred.PerVariant[base.Name] = st.Gates
 		}
+	}
+	if _, err := Decide(out, deferred); err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
 	}
 	return out, nil
 }
@@ -176,11 +174,12 @@ func parseShard(s string) (i, n int, ok bool) {
 
 func mergeVariant(parts []*Variant) (*Variant, error) {
 	f := parts[0]
-	v := &Variant{Name: f.Name, Params: f.Params, Config: f.Config}
+	v := &Variant{Name: f.Name, Params: f.Params, Config: f.Config, Topic: f.Topic, OutputTopics: f.OutputTopics}
 	v.Config.TargetRate = 0
 	v.Config.Producers = 0
 	var preservedW float64
-	topShares := map[string]float64{}
+	var remap remapMerge
+	top := newTopMerge(len(parts))
 	partIdx := map[int]int{}
 	groupIdx := map[string]int{}
 	tsIdx := map[float64]int{}
@@ -193,8 +192,15 @@ func mergeVariant(parts []*Variant) (*Variant, error) {
 		v.Produce.Messages += p.Produce.Messages
 		v.Produce.Bytes += p.Produce.Bytes
 		v.Produce.Errors += p.Produce.Errors
+		v.Produce.Unsent += p.Produce.Unsent
 		v.Produce.Throughput.TargetMsgsPerS += p.Produce.Throughput.TargetMsgsPerS
-		addDelivery(&v.Delivery, p.Delivery)
+		v.E2E.SameClockOnly = v.E2E.SameClockOnly || p.E2E.SameClockOnly
+		if p.Delivery != nil {
+			if v.Delivery == nil {
+				v.Delivery = &Delivery{Lost: Int(0), Unconsumed: Int(0)}
+			}
+			addDelivery(v.Delivery, *p.Delivery)
+		}
 		v.Faults = append(v.Faults, p.Faults...)
 
 		for _, pp := range p.Partitions {
@@ -207,24 +213,30 @@ func mergeVariant(parts []*Variant) (*Variant, error) {
 			q := &v.Partitions[i]
 			q.Messages += pp.Messages
 			q.Bytes += pp.Bytes
-			q.BrokerMessages = max(q.BrokerMessages, pp.BrokerMessages)
+			q.BrokerMessages = maxKnown(q.BrokerMessages, pp.BrokerMessages)
 		}
 		for _, g := range p.Consume.Groups {
 			i, ok := groupIdx[g.Group]
 			if !ok {
 				i = len(v.Consume.Groups)
 				groupIdx[g.Group] = i
-				v.Consume.Groups = append(v.Consume.Groups, Group{Group: g.Group, Lag: Lag{DrainMs: g.Lag.DrainMs}})
+				v.Consume.Groups = append(v.Consume.Groups, Group{Group: g.Group, ID: g.ID,
+					Lag: Lag{DrainMs: g.Lag.DrainMs}, Drained: g.Drained, FailoverMs: g.FailoverMs,
+					Delivery: Delivery{Lost: Int(0), Unconsumed: Int(0)}})
 			}
 			q := &v.Consume.Groups[i]
 			q.Messages += g.Messages
 			q.Lag.Max = max(q.Lag.Max, g.Lag.Max)
 			q.Lag.Final = max(q.Lag.Final, g.Lag.Final)
-			if q.Lag.DrainMs >= 0 && (g.Lag.DrainMs < 0 || g.Lag.DrainMs > q.Lag.DrainMs) {
-				q.Lag.DrainMs = g.Lag.DrainMs // -1 (never drained) dominates
+			// Not drained (null) on any shard dominates.
+			q.Lag.DrainMs = maxAll(q.Lag.DrainMs, g.Lag.DrainMs)
+			if q.Drained == nil || g.Drained == nil {
+				q.Drained = nil
+			} else {
+				q.Drained = Bool(*q.Drained && *g.Drained)
 			}
 			q.Rebalances = max(q.Rebalances, g.Rebalances)
-			q.FailoverMs = math.Max(q.FailoverMs, g.FailoverMs)
+			q.FailoverMs = maxKnown(q.FailoverMs, g.FailoverMs)
 			addDelivery(&q.Delivery, g.Delivery)
 			for j, l := range g.PartitionLag {
 				for len(q.PartitionLag) <= j {
@@ -253,9 +265,8 @@ func mergeVariant(parts []*Variant) (*Variant, error) {
 			}
 		}
 		w := float64(p.Produce.Messages)
-		for _, k := range p.Keys.Top {
-			topShares[k.Key] += k.Share * w
-		}
+		top.add(p)
+		remap.add(p)
 		preservedW += p.Keys.Ordering.PreservedShare * w
 		v.Keys.Ordering.MaxSpread = max(v.Keys.Ordering.MaxSpread, p.Keys.Ordering.MaxSpread)
 
@@ -322,19 +333,9 @@ func mergeVariant(parts []*Variant) (*Variant, error) {
 
 	if v.Produce.Messages > 0 {
 		v.Keys.Ordering.PreservedShare = preservedW / float64(v.Produce.Messages)
-		for k, s := range topShares {
-			v.Keys.Top = append(v.Keys.Top, HotKey{Key: k, Share: s / float64(v.Produce.Messages)})
-		}
-		sort.Slice(v.Keys.Top, func(i, j int) bool {
-			if v.Keys.Top[i].Share != v.Keys.Top[j].Share {
-				return v.Keys.Top[i].Share > v.Keys.Top[j].Share
-			}
-			return v.Keys.Top[i].Key < v.Keys.Top[j].Key
-		})
-		if len(v.Keys.Top) > 10 {
-			v.Keys.Top = v.Keys.Top[:10]
-		}
 	}
+	v.Keys.Top, v.Keys.TopError = top.result(v.Produce.Messages)
+	v.Keys.RemapShare = remap.result()
 
 	if len(hists) > 0 {
 		v.Histograms = map[string]string{}
@@ -365,8 +366,10 @@ func mergeVariant(parts []*Variant) (*Variant, error) {
 	return v, nil
 }
 
+// addDelivery adds o to d; a figure not measured in either stays so.
 func addDelivery(d *Delivery, o Delivery) {
-	d.Lost += o.Lost
+	d.Lost = sumKnown(d.Lost, o.Lost)
+	d.Unconsumed = sumKnown(d.Unconsumed, o.Unconsumed)
 	d.Duplicated += o.Duplicated
 	d.Reordered += o.Reordered
 	d.Foreign += o.Foreign
@@ -425,10 +428,9 @@ func mergeDeliveryState(v *Variant, parts []*Variant) error {
 				warm += st.WarmupAcked[q]
 			}
 		}
+		v.Partitions[q].BrokerMessages = nil
 		if hwm >= 0 {
-			v.Partitions[q].BrokerMessages = hwm - warm
-		} else {
-			v.Partitions[q].BrokerMessages = -1
+			v.Partitions[q].BrokerMessages = Int(hwm - warm)
 		}
 	}
 	for _, p := range parts {
@@ -444,8 +446,17 @@ func mergeDeliveryState(v *Variant, parts []*Variant) error {
 		}
 	}
 
+	hwms := make([]int64, P)
+	for q := range hwms {
+		hwms[q] = -1
+		for _, p := range parts {
+			if st := p.DeliveryState; q < len(st.HighWatermarks) {
+				hwms[q] = max(hwms[q], st.HighWatermarks[q])
+			}
+		}
+	}
 	// Per group: the union of what every shard's members processed.
-	v.Delivery = Delivery{}
+	v.Delivery = &Delivery{Lost: Int(0), Unconsumed: Int(0)}
 	for gi := range v.Consume.Groups {
 		g := &v.Consume.Groups[gi]
 		union := make([]*delivery.IntervalSet, P)
@@ -453,10 +464,19 @@ func mergeDeliveryState(v *Variant, parts []*Variant) error {
 			union[q] = &delivery.IntervalSet{}
 		}
 		var sum uint64
+		committed := make([]int64, P)
+		for q := range committed {
+			committed[q] = -2 // unknown
+		}
 		for _, p := range parts {
 			for _, gs := range p.DeliveryState.Groups {
 				if gs.Group != g.Group {
 					continue
+				}
+				for q, c := range gs.Committed {
+					if q < P {
+						committed[q] = max(committed[q], c)
+					}
 				}
 				c, err := decodeAll(gs.Consumed, "group "+gs.Group)
 				if err != nil {
@@ -468,26 +488,150 @@ func mergeDeliveryState(v *Variant, parts []*Variant) error {
 				}
 			}
 		}
-		var distinct, lost uint64
+		var distinct, missing uint64
+		var unconsumed int64
+		committedKnown := true
 		for q := range union {
 			distinct += union[q].Len()
-			lost += acked[q].CountNotIn(union[q])
+			missing += acked[q].CountNotIn(union[q])
+			if committed[q] == -2 || hwms[q] < 0 {
+				committedKnown = false
+				continue
+			}
+			unconsumed += delivery.BacklogOf(acked[q], union[q], committed[q], hwms[q])
 		}
 		// g.Delivery holds the sums of the shards' own figures (their
-		// lost being -1 each); replace lost, add cross-shard duplicates.
+		// lost being null each); replace lost and unconsumed, add
+		// cross-shard duplicates. What is missing is lost unless it is
+		// still in the topic above the committed offset.
 		g.Delivery.Duplicated += int64(sum - distinct)
-		g.Delivery.Lost = int64(lost)
-		if !known || !drained {
-			g.Delivery.Lost = -1
+		g.Delivery.Lost, g.Delivery.Unconsumed = nil, nil
+		switch {
+		case !known:
+		case drained:
+			g.Delivery.Lost, g.Delivery.Unconsumed = Int(int64(missing)), Int(0)
+		case committedKnown:
+			g.Delivery.Lost = Int(max(int64(missing)-unconsumed, 0))
+			g.Delivery.Unconsumed = Int(unconsumed)
 		}
-		if g.Delivery.Lost < 0 || v.Delivery.Lost < 0 {
-			v.Delivery.Lost = -1
-		} else {
-			v.Delivery.Lost += g.Delivery.Lost
-		}
+		v.Delivery.Lost = sumKnown(v.Delivery.Lost, g.Delivery.Lost)
+		v.Delivery.Unconsumed = sumKnown(v.Delivery.Unconsumed, g.Delivery.Unconsumed)
 		v.Delivery.Duplicated += g.Delivery.Duplicated
 		v.Delivery.Reordered += g.Delivery.Reordered
 		v.Delivery.Foreign += g.Delivery.Foreign
 	}
 	return nil
+}
+
+// sumKnown adds two figures; not measured in either is not measured.
+func sumKnown(a, b *int64) *int64 {
+	if a == nil || b == nil {
+		return nil
+	}
+	return Int(*a + *b)
+}
+
+// maxAll is the larger of two figures; not measured in either dominates
+// (a group that did not drain on one shard did not drain).
+func maxAll(a, b *float64) *float64 {
+	if a == nil || b == nil {
+		return nil
+	}
+	return Float(math.Max(*a, *b))
+}
+
+// maxKnown is the larger of the measured figures, nil when neither is.
+func maxKnown[T int64 | float64](a, b *T) *T {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case *b > *a:
+		return b
+	}
+	return a
+}
+
+// topMerge merges shards' hot keys from their guaranteed counts: a key's
+// merged count is the sum of its counts where listed (a lower bound) and
+// its error the sum of its errors plus, for each shard that did not list
+// it, that shard's error bound (the most it can have occurred there). A
+// key is kept only when its guaranteed count exceeds the merged bound.
+type topMerge struct {
+	counts, errs map[string]int64
+	seenIn       map[string]int
+	bound        int64
+	shards       int
+}
+
+func newTopMerge(shards int) *topMerge {
+	return &topMerge{counts: map[string]int64{}, errs: map[string]int64{}, seenIn: map[string]int{}, shards: shards}
+}
+
+func (m *topMerge) add(p *Variant) {
+	m.bound += p.Keys.TopError
+	for _, k := range p.Keys.Top {
+		c := k.Count
+		if c == 0 { // results before counts were recorded
+			c = int64(math.Round(k.Share * float64(p.Produce.Messages)))
+		}
+		m.counts[k.Key] += c
+		m.errs[k.Key] += k.Error - p.Keys.TopError
+		m.seenIn[k.Key]++
+	}
+}
+
+func (m *topMerge) result(total int64) ([]HotKey, int64) {
+	var out []HotKey
+	for k, c := range m.counts {
+		// errs holds Σ(err - bound) over listing shards; adding the
+		// total bound gives Σ err (listing) + Σ bound (not listing).
+		e := m.errs[k] + m.bound
+		if c <= m.bound {
+			continue
+		}
+		hk := HotKey{Key: k, Count: c, Error: e}
+		if total > 0 {
+			hk.Share = float64(c) / float64(total)
+		}
+		out = append(out, hk)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Key < out[j].Key
+	})
+	if len(out) > keying.TopN {
+		out = out[:keying.TopN]
+	}
+	return out, m.bound
+}
+
+// remapMerge weights the shards' remap shares by their messages.
+type remapMerge struct {
+	from, to   int
+	keys, msgs float64
+	w          float64
+	seen       bool
+}
+
+func (m *remapMerge) add(p *Variant) {
+	r := p.Keys.RemapShare
+	if r == nil {
+		return
+	}
+	w := float64(p.Produce.Messages)
+	m.from, m.to, m.seen = r.From, r.To, true
+	m.keys += r.Keys * w
+	m.msgs += r.Traffic * w
+	m.w += w
+}
+
+func (m *remapMerge) result() *RemapShare {
+	if !m.seen || m.w == 0 {
+		return nil
+	}
+	return &RemapShare{From: m.from, To: m.to, Keys: m.keys / m.w, Traffic: m.msgs / m.w}
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +30,8 @@ func TestMergeDeliveryState(t *testing.T) {
 	b := shardOf(t, "1/2", lat, []int64{50, 20}, 0, 1)
 	for _, r := range []*Result{a, b} {
 		v := &r.Variants[0]
-		v.Delivery = Delivery{Lost: -1, Duplicated: 1, Reordered: 2}
-		v.Consume.Groups[0].Delivery = Delivery{Lost: -1, Duplicated: 1, Reordered: 2}
+		v.Delivery = &Delivery{Duplicated: 1, Reordered: 2}
+		v.Consume.Groups[0].Delivery = Delivery{Duplicated: 1, Reordered: 2}
 	}
 	a.Variants[0].DeliveryState = &DeliveryState{
 		OffsetsKnown: true, Drained: true,
@@ -52,13 +53,13 @@ func TestMergeDeliveryState(t *testing.T) {
 	}
 	v := m.Variants[0]
 	g := v.Consume.Groups[0]
-	if g.Delivery.Lost != 1 || g.Delivery.Duplicated != 2+5 || g.Delivery.Reordered != 4 {
-		t.Errorf("group delivery %+v, want lost 1, duplicated 7, reordered 4", g.Delivery)
+	if !eqInt(g.Delivery.Lost, 1) || !eqInt(g.Delivery.Unconsumed, 0) || g.Delivery.Duplicated != 2+5 || g.Delivery.Reordered != 4 {
+		t.Errorf("group delivery %s, want lost 1, unconsumed 0, duplicated 7, reordered 4", fmtDelivery(g.Delivery))
 	}
-	if v.Delivery != g.Delivery {
-		t.Errorf("variant delivery %+v, group %+v", v.Delivery, g.Delivery)
+	if fmtDelivery(*v.Delivery) != fmtDelivery(g.Delivery) {
+		t.Errorf("variant delivery %s, group %s", fmtDelivery(*v.Delivery), fmtDelivery(g.Delivery))
 	}
-	if v.Partitions[0].BrokerMessages != 100-8 || v.Partitions[1].BrokerMessages != 40-1 {
+	if !eqInt(v.Partitions[0].BrokerMessages, 100-8) || !eqInt(v.Partitions[1].BrokerMessages, 40-1) {
 		t.Errorf("broker messages %+v", v.Partitions)
 	}
 	// The experiment's deferred gate is evaluated on the merged figures.
@@ -66,11 +67,29 @@ func TestMergeDeliveryState(t *testing.T) {
 		t.Errorf("gates %+v passed %v", v.Gates, m.Passed)
 	}
 
-	// One shard cut short: lost is unknown.
+	// One shard not drained, without committed offsets: lost is unknown.
 	b.Variants[0].DeliveryState.Drained = false
-	if m, err = Merge([]*Result{a, b}); err != nil || m.Variants[0].Delivery.Lost != -1 {
+	if m, err = Merge([]*Result{a, b}); err != nil || m.Variants[0].Delivery.Lost != nil {
 		t.Errorf("undrained shard: %v %+v", err, m.Variants[0].Delivery)
 	}
+	// With the group's committed offsets, what is missing splits: offset
+	// 33 of partition 1 at or above the committed offset is a backlog,
+	// below it a loss.
+	for _, c := range []struct {
+		committed        int64
+		lost, unconsumed int64
+	}{{33, 0, 1}, {34, 1, 0}} {
+		b.Variants[0].DeliveryState.Groups[0].Committed = []int64{100, c.committed}
+		m, err = Merge([]*Result{a, b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := m.Variants[0].Consume.Groups[0].Delivery
+		if !eqInt(d.Lost, c.lost) || !eqInt(d.Unconsumed, c.unconsumed) {
+			t.Errorf("committed %d: %s, want lost %d unconsumed %d", c.committed, fmtDelivery(d), c.lost, c.unconsumed)
+		}
+	}
+	b.Variants[0].DeliveryState.Groups[0].Committed = nil
 	b.Variants[0].DeliveryState.Drained = true
 
 	// Every shard is needed; states cannot be mixed with plain results.
@@ -85,4 +104,16 @@ func TestMergeDeliveryState(t *testing.T) {
 	if _, err := Merge([]*Result{a, b}); err == nil {
 		t.Error("a corrupt state merged")
 	}
+}
+
+func eqInt(p *int64, want int64) bool { return p != nil && *p == want }
+
+func fmtDelivery(d Delivery) string {
+	f := func(p *int64) string {
+		if p == nil {
+			return "null"
+		}
+		return fmt.Sprint(*p)
+	}
+	return fmt.Sprintf("{lost %s unconsumed %s duplicated %d reordered %d foreign %d}", f(d.Lost), f(d.Unconsumed), d.Duplicated, d.Reordered, d.Foreign)
 }

@@ -100,7 +100,7 @@ func fieldNames(t reflect.Type, top bool) []string {
 		if n == "" || (top && notFigures[n] != "") {
 			continue
 		}
-		if k := t.Field(i).Type.Kind(); k == reflect.String || k == reflect.Map || k == reflect.Bool {
+		if k := deref(t.Field(i).Type).Kind(); k == reflect.String || k == reflect.Map || k == reflect.Bool {
 			continue
 		}
 		out = append(out, n)
@@ -133,14 +133,14 @@ func checkPath(segs []string, offs []int) error {
 				return &pathError{offs[i], fmt.Sprintf("unknown field %q in %s (known: %s)",
 					seg, prefix(segs, i), strings.Join(fieldNames(t, i == 0), ", "))}
 			}
-			t = f.Type
+			t = deref(f.Type)
 		case reflect.Slice:
 			if t.Elem() == reflect.TypeOf(Group{}) {
 				// any name: existence is checked against the data
 			} else if _, err := strconv.Atoi(seg); err != nil {
 				return &pathError{offs[i], fmt.Sprintf("%s is a list: expected a number after it, got %q", prefix(segs, i), seg)}
 			}
-			t = t.Elem()
+			t = deref(t.Elem())
 		default:
 			return &pathError{offs[i], fmt.Sprintf("%s is a number; nothing below it (%q)", prefix(segs, i), seg)}
 		}
@@ -165,11 +165,20 @@ func prefix(segs []string, i int) string {
 	return strings.Join(segs[:i], ".")
 }
 
+// deref is t without pointers: a pointer field is a figure that may not
+// have been measured (nil), addressed like the value it points to.
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
 func fieldByJSON(t reflect.Type, name string) (reflect.StructField, bool) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if f.IsExported() && jsonName(f) == name {
-			if k := f.Type.Kind(); k == reflect.String || k == reflect.Map || k == reflect.Bool {
+			if k := deref(f.Type).Kind(); k == reflect.String || k == reflect.Map || k == reflect.Bool {
 				return f, false
 			}
 			return f, true
@@ -181,14 +190,34 @@ func fieldByJSON(t reflect.Type, name string) (reflect.StructField, bool) {
 // ErrNoData-style failures: lookup returns an error whenever the figure was
 // not measured, so a gate on it fails instead of passing on a zero.
 
+// NotMeasuredError is a figure that nothing measured: a gate on it fails
+// and a comparison reports it, never as a number.
+type NotMeasuredError struct {
+	Path   string
+	Reason string
+}
+
+func (e *NotMeasuredError) Error() string {
+	if e.Reason == "" {
+		return e.Path + ": not measured"
+	}
+	return e.Path + ": not measured: " + e.Reason
+}
+
 // lookup resolves an already validated path against a variant.
 func lookup(v *Variant, segs []string) (float64, error) {
 	full := strings.Join(segs, ".")
 	if err := noData(v, segs); err != nil {
-		return 0, fmt.Errorf("%s: no data: %s", full, err)
+		return 0, &NotMeasuredError{full, err.Error()}
 	}
 	cur := reflect.ValueOf(v).Elem()
 	for i, seg := range segs {
+		if cur.Kind() == reflect.Pointer {
+			if cur.IsNil() {
+				return 0, &NotMeasuredError{full, notMeasuredWhy(segs[:i])}
+			}
+			cur = cur.Elem()
+		}
 		switch cur.Kind() {
 		case reflect.Struct:
 			f, ok := fieldByJSON(cur.Type(), seg)
@@ -197,21 +226,24 @@ func lookup(v *Variant, segs []string) (float64, error) {
 			}
 			// A latency summary with no samples has no percentiles.
 			if cur.Type() == reflect.TypeOf(Latency{}) && seg != "count" && cur.FieldByName("Count").Int() == 0 {
-				return 0, fmt.Errorf("%s: no data: %s has no samples", full, prefix(segs, i))
-			}
-			if seg == "drain_ms" && cur.FieldByIndex(f.Index).Float() < 0 {
-				return 0, fmt.Errorf("%s: lag never drained within the drain timeout", full)
+				return 0, &NotMeasuredError{full, prefix(segs, i) + " has no samples"}
 			}
 			cur = cur.FieldByIndex(f.Index)
 		case reflect.Slice:
 			el, err := sliceElem(cur, seg, segs, i)
 			if err != nil {
-				return 0, fmt.Errorf("%s: no data: %w", full, err)
+				return 0, &NotMeasuredError{full, err.Error()}
 			}
 			cur = el
 		default:
 			return 0, fmt.Errorf("%s: not a number", full)
 		}
+	}
+	if cur.Kind() == reflect.Pointer {
+		if cur.IsNil() {
+			return 0, &NotMeasuredError{full, notMeasuredWhy(segs)}
+		}
+		cur = cur.Elem()
 	}
 	var x float64
 	switch {
@@ -225,7 +257,7 @@ func lookup(v *Variant, segs []string) (float64, error) {
 		return 0, fmt.Errorf("%s: not a number", full)
 	}
 	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return 0, fmt.Errorf("%s: no data: value is %v", full, x)
+		return 0, &NotMeasuredError{full, fmt.Sprintf("value is %v", x)}
 	}
 	return x, nil
 }
@@ -259,6 +291,27 @@ func sliceElem(s reflect.Value, seg string, segs []string, i int) (reflect.Value
 		return reflect.Value{}, fmt.Errorf("%s has no element %s (length %d)", prefix(segs, i), seg, s.Len())
 	}
 	return s.Index(n), nil
+}
+
+// notMeasuredWhy says why a figure is null, for the figures that can be.
+func notMeasuredWhy(segs []string) string {
+	switch last := segs[len(segs)-1]; last {
+	case "drain_ms":
+		return "the group did not drain within the drain timeout (or the drain never ran)"
+	case "failover_ms":
+		return "no consumer fault hit the group, or its failover never completed"
+	case "lost", "unconsumed":
+		return "the run was cut short before its drain, or this is one shard of a sharded run"
+	case "broker_messages":
+		return "the broker's offsets could not be read"
+	case "delivery":
+		return "no consumer group verified delivery"
+	case "remap_share":
+		return "topic.repartition is not set"
+	case "drained":
+		return "the run was cut short before its drain"
+	}
+	return ""
 }
 
 // noData reports figures that are zero only because nothing measured them.

@@ -57,6 +57,14 @@ func formatFigure(x float64, format string) string {
 	return strconv.FormatFloat(x, 'g', 6, 64)
 }
 
+// formatOptMs is formatMs of a figure that may not have been measured.
+func formatOptMs(x *float64) string {
+	if x == nil {
+		return "-"
+	}
+	return formatMs(*x)
+}
+
 // formatMs keeps about four significant digits.
 func formatMs(x float64) string {
 	a := math.Abs(x)

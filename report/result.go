@@ -43,10 +43,19 @@ type BrokerInfo struct {
 	Note string `json:"note,omitempty"`
 }
 
+// Not measured: a figure that nothing measured is a nil pointer, null in
+// JSON and "-" in every rendering, never -1 or 0; a gate on it fails and
+// compare reports it. Results written before this rule spelled it -1:
+// ReadResult maps those to nil (see normalize.go).
+
 // Variant is one experiment variant (one matrix combination).
 type Variant struct {
 	Name   string            `json:"name"`
 	Params map[string]string `json:"params,omitempty"`
+	// Topic the variant produced to, and the output topics of its
+	// transactional groups: what a topic.keep run leaves behind.
+	Topic        string   `json:"topic,omitempty"`
+	OutputTopics []string `json:"output_topics,omitempty"`
 	// Seconds of the measured phase actually run.
 	DurationS  float64       `json:"duration_s"`
 	Config     VariantConfig `json:"config"`
@@ -57,9 +66,11 @@ type Variant struct {
 	Skew       Skew          `json:"skew"`
 	BytesSkew  Skew          `json:"bytes_skew"`
 	Keys       Keys          `json:"keys"`
-	Delivery   Delivery      `json:"delivery"`
-	Faults     []FaultResult `json:"faults,omitempty"`
-	Gates      []GateResult  `json:"gates"`
+	// Delivery over every group; null when the variant has no consumer
+	// group (nothing verified delivery).
+	Delivery *Delivery     `json:"delivery"`
+	Faults   []FaultResult `json:"faults,omitempty"`
+	Gates    []GateResult  `json:"gates"`
 	// Histograms: name -> HdrHistogram V2 compressed, base64. Names:
 	// produce, produce_corrected, send_delay, e2e (all groups), e2e:GROUP.
 	Histograms map[string]string `json:"histograms,omitempty"`
@@ -105,6 +116,9 @@ type GroupState struct {
 	// members (a message processed twice on the shard is in
 	// Delivery.Duplicated of the shard's group figures).
 	Consumed []string `json:"consumed"`
+	// Committed: per partition, the group's committed offset at the end
+	// (-1 none); with the high watermarks it tells a backlog from a loss.
+	Committed []int64 `json:"committed,omitempty"`
 }
 
 // VariantConfig echoes the settings that shape the figures, for renderers.
@@ -119,7 +133,13 @@ type VariantConfig struct {
 	Producers   int     `json:"producers"`
 	MessageSize int64   `json:"message_size"`
 	TargetRate  float64 `json:"target_rate"`
-	Driver      string  `json:"driver"`
+	// Shape of the rate over time (constant, ramp, step, sine, burst);
+	// empty for an unthrottled run.
+	Shape  string `json:"shape,omitempty"`
+	Driver string `json:"driver"`
+	// Drain is the drain timeout: how long groups were given to catch up
+	// after the producers stopped.
+	Drain string `json:"drain,omitempty"`
 }
 
 // Produce figures.
@@ -129,6 +149,11 @@ type Produce struct {
 	Bytes    int64 `json:"bytes"`
 	// Errors: messages the client reported as failed.
 	Errors int64 `json:"errors"`
+	// Unsent: measured-phase messages that were due by the end of the
+	// run but never handed to the client (the generator fell behind).
+	// Each is in LatencyCorrected and SendDelay with its delay at the end
+	// of the run, a lower bound of what it would have been.
+	Unsent int64 `json:"unsent"`
 	// FirstError is the first delivery error the client reported.
 	FirstError string     `json:"first_error,omitempty"`
 	Throughput Throughput `json:"throughput"`
@@ -144,11 +169,13 @@ type Produce struct {
 type Throughput struct {
 	MsgsPerS float64 `json:"msgs_per_s"`
 	MiBPerS  float64 `json:"mib_per_s"`
-	// TargetMsgsPerS is 0 for an unthrottled run.
+	// TargetMsgsPerS: the scheduled mean rate over the measured phase,
+	// whatever the shape; 0 for an unthrottled run.
 	TargetMsgsPerS float64 `json:"target_msgs_per_s"`
 }
 
-// Latency summarises one histogram, in milliseconds.
+// Latency summarises one histogram, in milliseconds. With no samples
+// (Count 0) the percentiles were not measured: they marshal as null.
 type Latency struct {
 	Count int64   `json:"count"`
 	P50   float64 `json:"p50"`
@@ -160,8 +187,13 @@ type Latency struct {
 }
 
 // E2E latency: producer hand-off to consumer receipt, all groups together.
+// It is measured only where producer and consumer read the same clock:
+// in a sharded run, messages produced and consumed on the same shard.
 type E2E struct {
 	Latency Latency `json:"latency_ms"`
+	// SameClockOnly is set in a sharded run: the latency rests on the
+	// Latency.Count messages produced and consumed on one shard.
+	SameClockOnly bool `json:"same_clock_only,omitempty"`
 }
 
 // Consume figures per group.
@@ -172,15 +204,23 @@ type Consume struct {
 // Group is one consumer group's figures.
 type Group struct {
 	Group string `json:"group"`
+	// ID is the group id used on the broker (the name made unique per run
+	// and variant).
+	ID string `json:"id,omitempty"`
 	// Messages consumed (processing finished) in the measured phase.
 	Messages int64   `json:"messages"`
 	Latency  Latency `json:"latency_ms"`
 	Lag      Lag     `json:"lag"`
 	// Rebalances seen by the group's members (generation changes).
 	Rebalances int `json:"rebalances"`
-	// FailoverMs is the slowest failover of the group's consumer faults
-	// (0 without faults); each fault's own figure is in Variant.Faults.
-	FailoverMs float64 `json:"failover_ms"`
+	// FailoverMs is the slowest failover of the group's consumer faults;
+	// null without a consumer fault, or when a failover never completed
+	// (each fault's own figure is in Variant.Faults).
+	FailoverMs *float64 `json:"failover_ms"`
+	// Drained is whether the group processed everything acknowledged
+	// before the drain ended; null when the run was cut short before its
+	// drain.
+	Drained *bool `json:"drained"`
 	// Delivery: what the members processed; for a commit: transactional
 	// group (franz-go), what its committed output holds, read
 	// read_committed (exactly-once is a property of that output; Messages
@@ -194,9 +234,10 @@ type Group struct {
 type Lag struct {
 	Max   int64 `json:"max"`
 	Final int64 `json:"final"`
-	// DrainMs is the time from producers stopping until lag reached 0
-	// (-1 if it never did within the drain timeout).
-	DrainMs float64 `json:"drain_ms"`
+	// DrainMs is the time from when the producers stopped sending until
+	// this group had processed everything acknowledged; null when it did
+	// not within the drain timeout (or the drain never ran).
+	DrainMs *float64 `json:"drain_ms"`
 }
 
 // Partition load as counted by the producer, cross-checked by the broker.
@@ -206,10 +247,10 @@ type Partition struct {
 	Bytes     int64 `json:"bytes"`
 	// BrokerMessages: what the broker holds for the measured phase: the
 	// partition's high watermark at the end less the warmup messages
-	// acknowledged on it (-1 when it could not be read). More than
+	// acknowledged on it (null when it could not be read). More than
 	// Messages means records written twice (retries after ambiguous writes)
 	// or sends whose acknowledgement never came.
-	BrokerMessages int64 `json:"broker_messages"`
+	BrokerMessages *int64 `json:"broker_messages"`
 }
 
 // Skew of a load vector over partitions. See SPEC §5 for definitions.
@@ -219,8 +260,12 @@ type Skew = keying.Skew
 
 // Keys figures.
 type Keys struct {
-	Distinct int64    `json:"distinct"`
-	Top      []HotKey `json:"top"`
+	Distinct int64 `json:"distinct"`
+	// Top: hot keys by guaranteed count, listed only when they stand out
+	// of the sketch's error (TopError); random keys list none.
+	Top []HotKey `json:"top"`
+	// TopError: the most the hot-key sketch over-states a key's count.
+	TopError int64    `json:"top_error,omitempty"`
 	Ordering Ordering `json:"ordering"`
 	PerPart  []int64  `json:"per_partition,omitempty"`
 	// RemapShare is set when topic.repartition is.
@@ -237,10 +282,13 @@ type RemapShare struct {
 	Traffic float64 `json:"traffic"`
 }
 
-// HotKey is one of the most frequent keys.
+// HotKey is one of the most frequent keys: it occurred at least Count and
+// at most Count+Error times; Share is Count over the measured messages.
 type HotKey struct {
 	Key   string  `json:"key"`
 	Share float64 `json:"share"`
+	Count int64   `json:"count,omitempty"`
+	Error int64   `json:"error,omitempty"`
 }
 
 // Ordering: how well per-entity order can hold.
@@ -251,22 +299,30 @@ type Ordering struct {
 
 // Delivery verification counts.
 type Delivery struct {
-	// Lost: acknowledged, never consumed by the end of the drain; -1 when
-	// not measured (the run was cut short before the drain, or the result
-	// is one shard of a sharded run: `kbench merge` computes it).
-	Lost       int64 `json:"lost"`
-	Duplicated int64 `json:"duplicated"`
-	Reordered  int64 `json:"reordered"`
-	Foreign    int64 `json:"foreign,omitempty"`
+	// Lost: acknowledged messages the group will never process: skipped
+	// below its committed offset (committed before processing, then the
+	// member crashed) or missing from the log. Null when not measured
+	// (the run was cut short before the drain, or the result is one shard
+	// of a sharded run: `kbench merge` computes it).
+	Lost *int64 `json:"lost"`
+	// Unconsumed: acknowledged messages still in the topic, at or above
+	// the group's committed offset, when the drain ended: a backlog, not a
+	// loss. Null when not measured.
+	Unconsumed *int64 `json:"unconsumed"`
+	Duplicated int64  `json:"duplicated"`
+	Reordered  int64  `json:"reordered"`
+	Foreign    int64  `json:"foreign,omitempty"`
 }
 
 // FaultResult records one executed fault.
 type FaultResult struct {
-	Kind       string  `json:"kind"`
-	Group      string  `json:"group,omitempty"`
-	Instance   int     `json:"instance"`
-	AtS        float64 `json:"at_s"`
-	FailoverMs float64 `json:"failover_ms"`
+	Kind     string  `json:"kind"`
+	Group    string  `json:"group,omitempty"`
+	Instance int     `json:"instance"`
+	AtS      float64 `json:"at_s"`
+	// FailoverMs: from the fault until every partition was consumed
+	// again; null for a broker fault or a failover that never completed.
+	FailoverMs *float64 `json:"failover_ms"`
 	// Hits: requests a broker fault affected.
 	Hits  int64  `json:"hits,omitempty"`
 	Error string `json:"error,omitempty"`
@@ -280,7 +336,8 @@ type GateResult struct {
 	Error string  `json:"error,omitempty"`
 }
 
-// Sample is one point of the per-second time series.
+// Sample is one point of the per-second time series. P99Ms is the p99
+// of every producer's service latencies of that second, merged.
 type Sample struct {
 	T        float64 `json:"t"`
 	Sent     int64   `json:"sent"`
@@ -289,3 +346,12 @@ type Sample struct {
 	Lag      int64   `json:"lag"`
 	P99Ms    float64 `json:"p99_ms"`
 }
+
+// Int returns a pointer to x: a measured integer figure.
+func Int(x int64) *int64 { return &x }
+
+// Float returns a pointer to x: a measured figure.
+func Float(x float64) *float64 { return &x }
+
+// Bool returns a pointer to b.
+func Bool(b bool) *bool { return &b }

@@ -242,12 +242,12 @@ func RenderText(w io.Writer, r *Result) error {
 				o.line("")
 				o.line("FAULTS " + v.Name)
 			}
-			o.line(fmt.Sprintf("  %6.1fs  %-16s %-20s #%d  failover %s ms", f.AtS, f.Kind, f.Group, f.Instance, formatMs(f.FailoverMs)))
+			o.line(fmt.Sprintf("  %6.1fs  %-16s %-20s #%d  failover %s ms", f.AtS, f.Kind, f.Group, f.Instance, formatOptMs(f.FailoverMs)))
 		}
 	}
 
 	// Gates.
-	nGates, failed := 0, FailedGates(r)
+	nGates := 0
 	for _, v := range vs {
 		nGates += len(v.Gates)
 	}
@@ -288,7 +288,12 @@ func RenderText(w io.Writer, r *Result) error {
 	}
 
 	o.line("")
-	o.line(verdictLine(r, nGates, failed))
+	o.line(verdictWords(r))
+	for _, n := range DeliveryNotes(r) {
+		for _, l := range wrap(n, textWidth-2, "  ") {
+			o.line("  " + strings.TrimLeft(l, " "))
+		}
+	}
 	return o.err
 }
 
@@ -303,35 +308,6 @@ func gateShown(g GateResult) string {
 
 func formatGateValue(x float64) string {
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", x), "0"), ".")
-}
-
-func verdictLine(r *Result, nGates, failed int) string {
-	var why []string
-	if nGates > 0 {
-		why = append(why, fmt.Sprintf("%d of %d gates passed", nGates-failed, nGates))
-	}
-	if r.Baseline != nil {
-		if r.Baseline.Regressed() {
-			why = append(why, fmt.Sprintf("%d regression(s) against the baseline", r.Baseline.Regressions))
-		} else {
-			why = append(why, "no regression against the baseline")
-		}
-	}
-	v := "PASSED"
-	if !r.Passed {
-		v = "FAILED"
-		if failed == 0 && !r.Baseline.Regressed() {
-			if !r.Complete {
-				why = append(why, "the run did not complete")
-			} else {
-				why = append(why, "failed outside the gates (see the log)")
-			}
-		}
-	}
-	if len(why) == 0 {
-		return "RESULT: " + v + " (no gates)"
-	}
-	return "RESULT: " + v + " (" + strings.Join(why, "; ") + ")"
 }
 
 func (l textLayout) header(vs []*Variant, chunk []int) string {

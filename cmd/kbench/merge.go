@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/kbench/kbench/internal/exitcode"
@@ -43,29 +41,15 @@ pass --gate to evaluate more on the merged figures. A failed gate exits 3.`,
 			if err != nil {
 				return exitcode.With(exitcode.Config, err)
 			}
+			// The experiment's own gates (deferred by the shards, already
+			// evaluated by Merge) and the extra ones, per variant.
 			if len(gates) > 0 {
-				// The experiment's own gates (deferred by the shards) and
-				// the extra ones, per variant.
-				passed := true
-				for i := range merged.Variants {
-					exprs := append([]string(nil), gates...)
-					for _, s := range shards {
-						for _, v := range s.Variants {
-							if v.Name == merged.Variants[i].Name && v.DeliveryState != nil {
-								exprs = append(append([]string(nil), v.DeliveryState.Gates...), gates...)
-							}
-						}
-					}
-					one := &report.Result{Variants: []report.Variant{merged.Variants[i]}}
-					if err := report.EvaluateGates(one, exprs); err != nil {
-						return exitcode.With(exitcode.Config, err)
-					}
-					merged.Variants[i] = one.Variants[0]
-					passed = passed && one.Passed
+				checks := report.Checks{PerVariant: map[string][]string{}}
+				for _, v := range merged.Variants {
+					checks.PerVariant[v.Name] = append(deferredGates(shards, v.Name), gates...)
 				}
-				merged.Passed = passed && merged.Complete
-				for _, s := range shards {
-					merged.Passed = merged.Passed && s.Passed
+				if _, err := report.Decide(merged, checks); err != nil {
+					return exitcode.With(exitcode.Config, err)
 				}
 			}
 			if out == "" || out == "-" {
@@ -77,7 +61,6 @@ pass --gate to evaluate more on the merged figures. A failed gate exits 3.`,
 				return err
 			}
 			if report.FailedGates(merged) > 0 {
-				_ = report.RenderText(io.Discard, merged)
 				return silent(exitcode.GateFailed)
 			}
 			return nil
@@ -86,4 +69,17 @@ pass --gate to evaluate more on the merged figures. A failed gate exits 3.`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the merged result.json to FILE (default stdout)")
 	cmd.Flags().StringArrayVar(&gates, "gate", nil, "gate expression to evaluate on the merged result (repeatable)")
 	return cmd
+}
+
+// deferredGates is the experiment's gates a sharded run deferred to the
+// merge, for variant name.
+func deferredGates(shards []*report.Result, name string) []string {
+	for _, s := range shards {
+		for _, v := range s.Variants {
+			if v.Name == name && v.DeliveryState != nil {
+				return append([]string(nil), v.DeliveryState.Gates...)
+			}
+		}
+	}
+	return nil
 }

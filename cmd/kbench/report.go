@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -15,13 +16,13 @@ import (
 
 func init() { subcommands = append(subcommands, newReportCmd) }
 
-// readResultArg loads a result file, mapping errors to exit codes: an
-// unreadable file is a runtime error (1), a file that is not a result is a
-// usage error (2).
+// readResultArg loads a result file named on the command line, mapping
+// errors to exit codes: a file that does not exist or is not a result is
+// a usage error (2), any other read failure a runtime error (1).
 func readResultArg(path string) (*report.Result, error) {
 	r, err := report.ReadResult(path)
 	var fe *report.FormatError
-	if errors.As(err, &fe) {
+	if errors.As(err, &fe) || errors.Is(err, fs.ErrNotExist) {
 		return nil, exitcode.With(exitcode.Config, err)
 	}
 	return r, err
@@ -72,11 +73,8 @@ format (VARIANT.NAME.hgrm, milliseconds) for HdrHistogram's plotting tools.`,
 				return err
 			}
 			if len(gates) > 0 {
-				if err := report.EvaluateGates(r, gates); err != nil {
+				if _, err := report.Decide(r, report.Checks{All: gates}); err != nil {
 					return exitcode.With(exitcode.Config, err)
-				}
-				if r.Baseline != nil && r.Baseline.Regressed() {
-					r.Passed = false
 				}
 			}
 			if hgrmDir != "" {

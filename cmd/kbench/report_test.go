@@ -70,8 +70,10 @@ func TestReportGatesAndErrors(t *testing.T) {
 	if r := runKbench(t, "report", fixture, "--format", "pdf"); r.code != 2 {
 		t.Errorf("bad format: exit %d", r.code)
 	}
-	if r := runKbench(t, "report", "no-such.json"); r.code != 1 {
-		t.Errorf("missing file: exit %d", r.code)
+	// A file named on the command line that does not exist is a usage
+	// error, as for --baseline.
+	if r := runKbench(t, "report", "no-such.json"); r.code != 2 || strings.Count(r.stderr, "no-such.json") != 1 {
+		t.Errorf("missing file: exit %d %q", r.code, r.stderr)
 	}
 	if r := runKbench(t, "report", "report_test.go"); r.code != 2 {
 		t.Errorf("not a result: exit %d", r.code)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -135,8 +134,8 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		return exitcode.Configf("--baseline compares a whole run: use it with 'kbench compare' on the merged result, not on one shard")
 	}
 	if f.baseline != "" {
-		if base, err = readResult(f.baseline); err != nil {
-			return exitcode.With(exitcode.Config, err)
+		if base, err = readResultArg(f.baseline); err != nil {
+			return err
 		}
 		if tol, err = report.ParseTolerance(f.tolerance); err != nil {
 			return exitcode.With(exitcode.Config, err)
@@ -208,35 +207,22 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		res.Error = runErr.Error()
 	}
 
-	gatesFailed := false
-	for i := range res.Variants {
-		if shard.Sharded() {
-			break // one shard's figures cannot be gated: kbench merge does it
-		}
-		v := &res.Variants[i]
+	checks := report.Checks{PerVariant: map[string][]string{}}
+	if !shard.Sharded() { // one shard's figures cannot be gated: kbench merge does it
 		for _, pv := range plan.Variants {
-			if pv.Name == v.Name && len(pv.Exp.Gates) > 0 {
-				one := &report.Result{Variants: []report.Variant{*v}}
-				_ = report.EvaluateGates(one, pv.Exp.Gates)
-				*v = one.Variants[0]
-			}
-		}
-		for _, g := range v.Gates {
-			if !g.Pass {
-				gatesFailed = true
-			}
+			checks.PerVariant[pv.Name] = pv.Exp.Gates
 		}
 	}
-	var cmp *report.Comparison
 	if base != nil {
 		c := report.Compare(base, res, tol)
-		cmp = &c
-		res.Baseline = cmp
-		if c.Regressed() {
-			gatesFailed = true
-		}
+		checks.Baseline = &c
 	}
-	res.Passed = res.Complete && !gatesFailed
+	// The gates were validated before the run: an error here is a bug.
+	verdict, err := report.Decide(res, checks)
+	if err != nil {
+		return exitcode.With(exitcode.Config, err)
+	}
+	gatesFailed := res.Complete && !verdict.Passed
 
 	if f.out != "" {
 		if err := writeOutputs(f.out, res); err != nil {
@@ -350,21 +336,6 @@ func configError(w io.Writer, err error) error {
 		return silent(exitcode.Config)
 	}
 	return exitcode.With(exitcode.Config, err)
-}
-
-func readResult(path string) (*report.Result, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r report.Result
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: not a kbench result: %v", path, err)
-	}
-	if r.Schema != report.Schema {
-		return nil, fmt.Errorf("%s: schema %q, want %q", path, r.Schema, report.Schema)
-	}
-	return &r, nil
 }
 
 // writeOutputs writes result.json and every rendered format into dir.

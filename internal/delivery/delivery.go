@@ -91,6 +91,11 @@ type Tracker struct {
 	lastID  uint32
 	lastSet *IntervalSet
 
+	// offsets[partition]: the partition offsets processed, to tell a
+	// backlog (unprocessed records at or above the committed offset) from
+	// a loss at the end of a run (see Backlog).
+	offsets map[int32]*IntervalSet
+
 	messages, duplicated, reordered, foreign int64
 }
 
@@ -99,18 +104,27 @@ func NewTracker() *Tracker {
 	return &Tracker{
 		consumed: map[uint32]*IntervalSet{},
 		highest:  map[producerPartition]uint64{},
+		offsets:  map[int32]*IntervalSet{},
 	}
 }
 
 // Observe records that the group consumed (finished processing) the message
-// seq of producer from partition. dup is true when this producer+seq was
+// seq of producer from partition at offset (< 0: unknown). dup is true when this producer+seq was
 // consumed before; reordered is true when it is consumed for the first time
 // but a higher seq of the same producer was already consumed from the same
 // partition. A duplicate counts as duplicated only, never also as reordered
 // (re-delivery after a rebalance rewinds by design; reordering is about
 // first deliveries).
-func (t *Tracker) Observe(producer uint32, partition int32, seq uint64) (dup, reordered bool) {
+func (t *Tracker) Observe(producer uint32, partition int32, seq uint64, offset int64) (dup, reordered bool) {
 	t.mu.Lock()
+	if offset >= 0 {
+		o := t.offsets[partition]
+		if o == nil {
+			o = &IntervalSet{}
+			t.offsets[partition] = o
+		}
+		o.Add(uint64(offset))
+	}
 	set := t.lastSet
 	if set == nil || t.lastID != producer {
 		set = t.consumed[producer]
@@ -189,6 +203,29 @@ func (t *Tracker) Result(acked *Acked) (lost, duplicated, reordered, foreign int
 		}
 	}
 	return lost, t.duplicated, t.reordered, t.foreign
+}
+
+// Missing counts the acknowledged messages the group has not consumed
+// (yet): lost plus unconsumed. The drain is over for the group when it is 0.
+func (t *Tracker) Missing(acked *Acked) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var n int64
+	if acked != nil {
+		for id, a := range acked.sets {
+			n += int64(a.CountNotIn(t.consumed[id]))
+		}
+	}
+	return n
+}
+
+// Offsets returns a copy of the offsets of partition the group processed.
+func (t *Tracker) Offsets(partition int32) *IntervalSet {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := &IntervalSet{}
+	out.Merge(t.offsets[partition])
+	return out
 }
 
 // Unacknowledged counts distinct messages the group consumed whose

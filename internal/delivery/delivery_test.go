@@ -169,7 +169,7 @@ func TestMemoryBound(t *testing.T) {
 				if next[p] >= N {
 					break
 				}
-				if dup, re := tr.Observe(1, int32(p), next[p]); dup || re {
+				if dup, re := tr.Observe(1, int32(p), next[p], -1); dup || re {
 					t.Fatalf("in-order stream flagged dup=%v reordered=%v", dup, re)
 				}
 				next[p] += P
@@ -195,7 +195,7 @@ func TestTrackerInOrder(t *testing.T) {
 		a := acked.For(p)
 		for seq := uint64(0); seq < 1000; seq++ {
 			a.Add(seq)
-			if dup, re := tr.Observe(p, int32(seq%4), seq); dup || re {
+			if dup, re := tr.Observe(p, int32(seq%4), seq, -1); dup || re {
 				t.Fatalf("p%d seq %d: dup=%v reordered=%v", p, seq, dup, re)
 			}
 		}
@@ -239,7 +239,7 @@ func TestTrackerFigures(t *testing.T) {
 		{9, 0, 50, false, false}, // consumed but never acknowledged: ambiguous
 	}
 	for i, o := range steps {
-		dup, re := tr.Observe(o.prod, o.part, o.seq)
+		dup, re := tr.Observe(o.prod, o.part, o.seq, -1)
 		if dup != o.dup || re != o.re {
 			t.Errorf("step %d %+v: dup=%v reordered=%v", i, o, dup, re)
 		}
@@ -293,7 +293,7 @@ func TestTrackerConcurrent(t *testing.T) {
 			for i := 0; i < perPartition; i++ {
 				for p := uint32(0); p < producers; p++ {
 					seq := uint64(i*partitions + part)
-					tr.Observe(p, int32(part), seq)
+					tr.Observe(p, int32(part), seq, -1)
 				}
 			}
 		})
@@ -310,9 +310,9 @@ func TestTrackerConcurrent(t *testing.T) {
 
 func TestObserveInOrderAllocFree(t *testing.T) {
 	tr := NewTracker()
-	tr.Observe(1, 0, 0)
+	tr.Observe(1, 0, 0, 0)
 	seq := uint64(1)
-	if a := testing.AllocsPerRun(10000, func() { tr.Observe(1, 0, seq); seq++ }); a != 0 {
+	if a := testing.AllocsPerRun(10000, func() { tr.Observe(1, 0, seq, int64(seq)); seq++ }); a != 0 {
 		t.Fatalf("in-order Observe allocates %v per call", a)
 	}
 }
@@ -322,7 +322,7 @@ func BenchmarkObserveInOrder(b *testing.B) {
 	b.ReportAllocs()
 	var seq uint64
 	for b.Loop() {
-		tr.Observe(1, int32(seq%6), seq)
+		tr.Observe(1, int32(seq%6), seq, -1)
 		seq++
 	}
 }
@@ -336,21 +336,21 @@ func BenchmarkObserveLaggingPartition(b *testing.B) {
 	const ahead = 100_000 * P
 	for seq := uint64(0); seq < ahead; seq++ {
 		if seq%P != 0 {
-			tr.Observe(1, int32(seq%P), seq)
+			tr.Observe(1, int32(seq%P), seq, -1)
 		}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	seq := uint64(0)
 	for b.Loop() {
-		tr.Observe(1, 0, seq)
+		tr.Observe(1, 0, seq, -1)
 		seq += P
 		if seq >= ahead {
 			b.StopTimer()
 			tr = NewTracker()
 			for s := uint64(0); s < ahead; s++ {
 				if s%P != 0 {
-					tr.Observe(1, int32(s%P), s)
+					tr.Observe(1, int32(s%P), s, -1)
 				}
 			}
 			seq = 0

@@ -271,3 +271,27 @@ func (s *IntervalSet) CountNotIn(b *IntervalSet) uint64 {
 	}
 	return missing
 }
+
+// CountInRange returns how many members of s lie in [lo, hi).
+// O(runs of s).
+func (s *IntervalSet) CountInRange(lo, hi uint64) uint64 {
+	if hi <= lo {
+		return 0
+	}
+	var n uint64
+	for _, c := range s.chunks {
+		if c[len(c)-1].Hi < lo {
+			continue
+		}
+		if c[0].Lo >= hi {
+			break
+		}
+		for _, r := range c {
+			a, b := max(r.Lo, lo), min(r.Hi, hi-1)
+			if a <= b {
+				n += b - a + 1
+			}
+		}
+	}
+	return n
+}

@@ -25,7 +25,7 @@ consumers:
 		if v.Produce.Latency.P50 < 40 {
 			t.Errorf("produce p50 %.2f ms under 40 ms of added latency", v.Produce.Latency.P50)
 		}
-		if v.Faults[0].Hits == 0 || v.Delivery.Lost != 0 {
+		if v.Faults[0].Hits == 0 || val(v.Delivery.Lost) != 0 {
 			t.Errorf("fault %+v, delivery %+v", v.Faults[0], v.Delivery)
 		}
 	})
@@ -50,14 +50,14 @@ consumers:
 		if v.Produce.Latency.Max < 50 {
 			t.Errorf("produce max %.1f ms: retries through a 300 ms outage should show", v.Produce.Latency.Max)
 		}
-		if v.Delivery.Lost != 0 {
-			t.Errorf("lost %d", v.Delivery.Lost)
+		if val(v.Delivery.Lost) != 0 {
+			t.Errorf("lost %d", val(v.Delivery.Lost))
 		}
 		// A refused produce is not appended: no duplicates, and every
 		// acknowledged message is on the broker exactly once.
 		var broker int64
 		for _, p := range v.Partitions {
-			broker += p.BrokerMessages
+			broker += val(p.BrokerMessages)
 		}
 		if v.Delivery.Duplicated != 0 || broker != v.Produce.Messages {
 			t.Errorf("duplicated %d, broker %d records for %d acknowledged", v.Delivery.Duplicated, broker, v.Produce.Messages)
@@ -69,7 +69,7 @@ consumers:
 		if v.Faults[0].Hits != 3 || v.Faults[0].Error != "" {
 			t.Errorf("fault %+v: want all 3 leaders moved", v.Faults[0])
 		}
-		if v.Delivery.Lost != 0 || v.Consume.Groups[0].Messages < v.Produce.Messages {
+		if val(v.Delivery.Lost) != 0 || v.Consume.Groups[0].Messages < v.Produce.Messages {
 			t.Errorf("delivery %+v, consumed %d of %d", v.Delivery, v.Consume.Groups[0].Messages, v.Produce.Messages)
 		}
 		if v.Produce.Messages < 1900 {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/internal/delivery"
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/internal/faultconn"
@@ -39,10 +40,9 @@ type group struct {
 	members []*member
 	e2e     *report.Histogram // merged from stopped members
 
-	// offsets[p]: the offsets of partition p processed here; only in a
-	// sharded run (kbench merge unions them over shards).
-	offMu   sync.Mutex
-	offsets []delivery.IntervalSet
+	// sameClock reports whether a producer runs in this process (a
+	// sharded run's producers are spread over hosts); nil: all do.
+	sameClock func(producer uint32) bool
 }
 
 // member is one consumer instance. Its connections go through its own
@@ -62,6 +62,12 @@ type member struct {
 	// crashed makes the handler drop what it is holding: a message fetched
 	// but not processed when its consumer died is not consumed.
 	crashed atomic.Bool
+	// stopping makes the handler refuse new messages, and busy counts
+	// the ones being processed: a member stops the way a real consumer
+	// shuts down, finishing (and committing) what it processes before it
+	// closes, so what it processed is what it committed.
+	stopping atomic.Bool
+	busy     atomic.Int32
 	// lastSeen[p]: Unix ns this member last processed a message of p.
 	lastSeen []atomic.Int64
 	retired  bool // under g.mu: crashed or left
@@ -78,7 +84,7 @@ func newGroup(cfg workloads.ConsumerGroup, id string, runID uint64, measureFrom 
 		tracker: delivery.NewTracker(),
 		e2e:     report.NewHistogram(),
 	}
-	g.measure.Store(measureFrom.UnixNano())
+	g.measure.Store(clock.At(measureFrom))
 	return g
 }
 
@@ -100,8 +106,13 @@ func (g *group) start(ctx context.Context, idx int, c driver.Consumer, sw *fault
 // handle processes one message: the simulated work first, then the figures,
 // so a message counts as consumed only once its processing finished.
 func (m *member) handle(msg *driver.Message) error {
+	m.busy.Add(1)
+	defer m.busy.Add(-1)
+	if m.stopping.Load() {
+		return errStopping
+	}
 	// e2e latency ends at receipt, before the simulated processing.
-	received := msg.At.UnixNano()
+	received := clock.At(msg.At)
 	if d := m.g.cfg.Processing.Delay.D(); d > 0 {
 		time.Sleep(d)
 	}
@@ -112,21 +123,20 @@ func (m *member) handle(msg *driver.Message) error {
 		return errCrashed
 	}
 	if msg.Partition >= 0 && msg.Partition < len(m.lastSeen) {
-		m.lastSeen[msg.Partition].Store(time.Now().UnixNano())
+		m.lastSeen[msg.Partition].Store(clock.Now())
 	}
 	var h wire.Header
 	if msg.Header == nil || wire.Parse(msg.Header, &h) != nil || h.RunID != m.g.runID {
 		m.g.tracker.ObserveForeign()
 		return nil
 	}
-	dup, _ := m.g.tracker.Observe(h.Producer, int32(msg.Partition), h.Seq)
-	if m.g.offsets != nil && msg.Partition >= 0 && msg.Partition < len(m.g.offsets) && msg.Offset >= 0 {
-		m.g.offMu.Lock()
-		m.g.offsets[msg.Partition].Add(uint64(msg.Offset))
-		m.g.offMu.Unlock()
-	}
+	dup, _ := m.g.tracker.Observe(h.Producer, int32(msg.Partition), h.Seq, msg.Offset)
 	if h.Intended >= m.g.measure.Load() {
-		m.e2e.Record(time.Duration(received - h.Sent))
+		// e2e only where the send time was stamped on this process's
+		// clock: another host's clock cannot be subtracted from ours.
+		if m.g.sameClock == nil || m.g.sameClock(h.Producer) {
+			m.e2e.Record(time.Duration(received - h.Sent))
+		}
 		m.g.consumed.Add(1)
 	}
 	// Last: the drain ends once unique reaches the acknowledged count, so
@@ -142,6 +152,8 @@ func (m *member) handle(msg *driver.Message) error {
 // ctx ends. Safe to call more than once.
 func (m *member) stop(ctx context.Context) {
 	m.stopOnce.Do(func() {
+		m.stopping.Store(true)
+		m.waitIdle(ctx)
 		if !m.crashed.Load() {
 			closed := make(chan struct{})
 			go func() {
@@ -163,6 +175,17 @@ func (m *member) stop(ctx context.Context) {
 		m.g.e2e.Merge(m.e2e)
 		m.g.mu.Unlock()
 	})
+}
+
+// waitIdle waits (bounded by ctx and a second) until the member processes
+// nothing, and a moment more for the client to queue the commit of the
+// last message it processed.
+func (m *member) waitIdle(ctx context.Context) {
+	deadline := time.Now().Add(time.Second)
+	for m.busy.Load() > 0 && ctx.Err() == nil && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(5 * time.Millisecond)
 }
 
 // markReady records each member's join count once the group is stable
@@ -208,3 +231,6 @@ func (g *group) rebalances() int64 {
 
 // errCrashed ends a crashed member's fetch loop.
 var errCrashed = errors.New("consumer crashed")
+
+// errStopping ends a stopping member's fetch loop without processing.
+var errStopping = errors.New("consumer stopping")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/internal/broker"
+	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/report"
 	"github.com/kbench/kbench/workloads"
 )
@@ -128,7 +129,7 @@ func (vr *variantRun) watchFailover(ctx context.Context, fr *faultRun, faulted *
 		fr.done = true
 		return
 	}
-	atNs := fr.at.UnixNano()
+	atNs := clock.At(fr.at)
 	t := time.NewTicker(5 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -178,12 +179,14 @@ func (vr *variantRun) execBrokerFault(ctx context.Context, fr *faultRun) {
 	fr.hits = inj.Hits()
 }
 
-// faultResults reports each fault.
-func (vr *variantRun) faultResults(start time.Time) ([]report.FaultResult, map[string]float64) {
+// faultResults reports each fault, and per group the slowest failover of
+// its consumer faults: nil when one never completed (a gate must not read
+// that as instant); a group without a consumer fault is absent.
+func (vr *variantRun) faultResults(start time.Time) ([]report.FaultResult, map[string]*float64) {
 	vr.faultsMu.Lock()
 	defer vr.faultsMu.Unlock()
 	var out []report.FaultResult
-	worst := map[string]float64{}
+	worst := map[string]*float64{}
 	for _, fr := range vr.faults {
 		r := report.FaultResult{Kind: fr.spec.Kind, Group: fr.spec.Group, Instance: fr.spec.Instance, Hits: fr.hits}
 		if !fr.at.IsZero() {
@@ -192,16 +195,23 @@ func (vr *variantRun) faultResults(start time.Time) ([]report.FaultResult, map[s
 		switch {
 		case fr.err != nil:
 			r.Error = fr.err.Error()
-			r.FailoverMs = -1
+		case broker.IsBrokerFault(fr.spec.Kind):
+			// no failover: a broker fault is measured by its hits
+		case fr.at.IsZero():
+			r.Error = "not executed before the end of the run"
 		case fr.done:
-			r.FailoverMs = round3(float64(fr.failover.Microseconds()) / 1000)
+			r.FailoverMs = report.Float(round3(float64(fr.failover.Microseconds()) / 1000))
 		default:
-			r.FailoverMs = -1 // not executed, or no failover before the end
+			r.Error = "no failover before the end of the run"
 		}
-		// A group's figure is its slowest failover, or -1 when one never
-		// completed (a gate must not read that as instant).
-		if fr.g != nil && fr.spec.Kind != faultJoin {
-			if w, ok := worst[fr.spec.Group]; !ok || (w >= 0 && (r.FailoverMs < 0 || r.FailoverMs > w)) {
+		if !broker.IsBrokerFault(fr.spec.Kind) && fr.spec.Kind != faultJoin {
+			w, seen := worst[fr.spec.Group]
+			switch {
+			case !seen:
+				worst[fr.spec.Group] = r.FailoverMs
+			case w == nil || r.FailoverMs == nil:
+				worst[fr.spec.Group] = nil
+			case *r.FailoverMs > *w:
 				worst[fr.spec.Group] = r.FailoverMs
 			}
 		}

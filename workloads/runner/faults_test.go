@@ -50,11 +50,11 @@ func TestCrashBeforeProcessIsAtMostOnce(t *testing.T) {
 	if d.Duplicated != 0 {
 		t.Errorf("at-most-once duplicated %d", d.Duplicated)
 	}
-	if d.Lost == 0 {
+	if val(d.Lost) == 0 {
 		t.Errorf("a crash in the middle of committed-before-processing work lost nothing")
 	}
-	if d.Lost > 10 {
-		t.Errorf("lost %d: more than the messages the crashed member held", d.Lost)
+	if val(d.Lost) > 10 {
+		t.Errorf("lost %d: more than the messages the crashed member held", val(d.Lost))
 	}
 }
 
@@ -62,8 +62,8 @@ func TestCrashAfterProcessIsAtLeastOnce(t *testing.T) {
 	v := runOne(t, crashDuringWork, "consumers.0.commit=after-process")
 	g := v.Consume.Groups[0]
 	t.Logf("produced %d, consumed %d, delivery %+v, faults %+v", v.Produce.Messages, g.Messages, g.Delivery, v.Faults)
-	if g.Delivery.Lost != 0 {
-		t.Errorf("at-least-once lost %d", g.Delivery.Lost)
+	if val(g.Delivery.Lost) != 0 {
+		t.Errorf("at-least-once lost %d", val(g.Delivery.Lost))
 	}
 	if g.Messages < v.Produce.Messages {
 		t.Errorf("consumed %d of %d", g.Messages, v.Produce.Messages)
@@ -91,15 +91,15 @@ faults:
 `)
 	g := v.Consume.Groups[0]
 	t.Logf("produced %d errors %d, consumed %d, delivery %+v", v.Produce.Messages, v.Produce.Errors, g.Messages, g.Delivery)
-	if g.Delivery.Lost != 0 {
-		t.Errorf("lost %d acknowledged messages", g.Delivery.Lost)
+	if val(g.Delivery.Lost) != 0 {
+		t.Errorf("lost %d acknowledged messages", val(g.Delivery.Lost))
 	}
 	if g.Delivery.Duplicated == 0 {
 		t.Errorf("retries after ambiguous writes produced no duplicates")
 	}
 	var broker int64
 	for _, p := range v.Partitions {
-		broker += p.BrokerMessages
+		broker += val(p.BrokerMessages)
 	}
 	if broker <= v.Produce.Messages {
 		t.Errorf("broker holds %d records for %d acknowledged messages: no record was written twice", broker, v.Produce.Messages)
@@ -132,15 +132,15 @@ faults:
 	}
 	// The session timer runs from the last heartbeat before the crash, up
 	// to one heartbeat interval earlier.
-	if crash.FailoverMs < 6000-500 {
-		t.Errorf("crash failover %.0f ms, shorter than the 6 s session timeout less one heartbeat interval", crash.FailoverMs)
+	if valF(crash.FailoverMs) < 6000-500 {
+		t.Errorf("crash failover %.0f ms, shorter than the 6 s session timeout less one heartbeat interval", valF(crash.FailoverMs))
 	}
-	if leave.FailoverMs <= 0 || leave.FailoverMs > crash.FailoverMs/2 {
-		t.Errorf("leave failover %.0f ms vs crash %.0f ms: a clean leave should fail over much faster", leave.FailoverMs, crash.FailoverMs)
+	if valF(leave.FailoverMs) <= 0 || valF(leave.FailoverMs) > valF(crash.FailoverMs)/2 {
+		t.Errorf("leave failover %.0f ms vs crash %.0f ms: a clean leave should fail over much faster", valF(leave.FailoverMs), valF(crash.FailoverMs))
 	}
 	for _, g := range []report.Group{crash, leave} {
-		if g.Delivery.Lost != 0 {
-			t.Errorf("group %s lost %d", g.Group, g.Delivery.Lost)
+		if val(g.Delivery.Lost) != 0 {
+			t.Errorf("group %s lost %d", g.Group, val(g.Delivery.Lost))
 		}
 	}
 }
@@ -203,9 +203,9 @@ faults:
 `)
 	t.Logf("faults %+v", v.Faults)
 	for _, g := range v.Consume.Groups {
-		t.Logf("group %s: rebalances %d, failover %.0f ms, consumed %d, delivery %+v", g.Group, g.Rebalances, g.FailoverMs, g.Messages, g.Delivery)
-		if g.Delivery.Lost != 0 {
-			t.Errorf("group %s lost %d", g.Group, g.Delivery.Lost)
+		t.Logf("group %s: rebalances %d, failover %.0f ms, consumed %d, delivery %+v", g.Group, g.Rebalances, valF(g.FailoverMs), g.Messages, g.Delivery)
+		if val(g.Delivery.Lost) != 0 {
+			t.Errorf("group %s lost %d", g.Group, val(g.Delivery.Lost))
 		}
 		if g.Messages < v.Produce.Messages {
 			t.Errorf("group %s consumed %d of %d", g.Group, g.Messages, v.Produce.Messages)
@@ -216,8 +216,8 @@ faults:
 			if g.Rebalances < 2 {
 				t.Errorf("stall: %d rebalances, want at least 2", g.Rebalances)
 			}
-			if g.FailoverMs < 800 || g.FailoverMs > 2500 {
-				t.Errorf("stall: failover %.0f ms, want about the 1 s session timeout", g.FailoverMs)
+			if valF(g.FailoverMs) < 800 || valF(g.FailoverMs) > 2500 {
+				t.Errorf("stall: failover %.0f ms, want about the 1 s session timeout", valF(g.FailoverMs))
 			}
 		case "join":
 			if g.Rebalances != 1 {
@@ -228,7 +228,8 @@ faults:
 }
 
 // TestFailoverNotCompleted: a crash whose session outlives the run never
-// fails over; the group says so (-1) rather than reporting 0 ms.
+// fails over; the group says so (null: not measured) rather than
+// reporting 0 ms, and the fault says why.
 func TestFailoverNotCompleted(t *testing.T) {
 	v := runOne(t, `
 name: no-failover
@@ -241,10 +242,10 @@ consumers:
 faults:
   - {at: 500ms, kind: consumer-crash, group: g, instance: 0}
 `)
-	if f := v.Faults[0].FailoverMs; f != -1 {
-		t.Errorf("fault failover %.0f ms, want -1", f)
+	if f := v.Faults[0]; f.FailoverMs != nil || f.Error == "" {
+		t.Errorf("fault failover %.0f ms (error %q), want null with a reason", valF(f.FailoverMs), f.Error)
 	}
-	if g := v.Consume.Groups[0].FailoverMs; g != -1 {
-		t.Errorf("group failover %.0f ms, want -1", g)
+	if g := v.Consume.Groups[0].FailoverMs; g != nil {
+		t.Errorf("group failover %.0f ms, want null", *g)
 	}
 }

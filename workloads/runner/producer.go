@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/internal/delivery"
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/internal/wire"
@@ -92,6 +93,9 @@ type producer struct {
 	sent         atomic.Int64 // handed to the client (all, warmup included)
 	wake         chan struct{}
 	measuredSent atomic.Int64
+	// unsent: measured messages due before the end but never handed to
+	// the client (producer goroutine; read after it returned).
+	unsent int64
 
 	// ack side, under mu (acks arrive concurrently per partition)
 	mu        sync.Mutex
@@ -146,7 +150,7 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 			}
 		}
 	} else {
-		atNs, from := at.UnixNano(), p.measureFrom.UnixNano()
+		atNs, from := clock.At(at), clock.At(p.measureFrom)
 		for i := range acks {
 			a := &acks[i]
 			if wire.Parse(a.Header, &h) != nil {
@@ -194,7 +198,7 @@ func (p *producer) run(ctx context.Context) error {
 	var intendeds [chunk]int64
 	hdr := wire.Header{RunID: p.runID, Producer: p.id}
 	endOff := p.end.Sub(p.start)
-	measureNs := p.measureFrom.UnixNano()
+	startNs, measureNs := clock.At(p.start), clock.At(p.measureFrom)
 	var n uint64
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -211,6 +215,7 @@ func (p *producer) run(ctx context.Context) error {
 			// was due before the end (scheduler jitter must not eat the
 			// last messages); one that is far behind stops.
 			if p.pacer.Shape() == nil || now.Sub(p.end) > endGrace || p.pacer.Due(n) >= endOff {
+				p.recordUnsent(n, startNs, measureNs, endOff)
 				return nil
 			}
 		}
@@ -259,7 +264,7 @@ func (p *producer) run(ctx context.Context) error {
 				vb := hb[wire.Size+len(key):]
 				value = traffic.AppendJSON(vb[:0], ev, p.size)
 			}
-			intended := p.start.Add(due).UnixNano()
+			intended := startNs + int64(due)
 			hdr.Seq = n
 			hdr.Intended = intended
 			hdr.Sent = 0
@@ -291,8 +296,7 @@ func (p *producer) run(ctx context.Context) error {
 			}
 			continue
 		}
-		handOff := time.Now()
-		hn := handOff.UnixNano()
+		hn := clock.Now()
 		for i := range recs {
 			wire.PutSent(recs[i].Header, hn)
 			if intendeds[i] >= measureNs {
@@ -312,6 +316,49 @@ func (p *producer) run(ctx context.Context) error {
 		}
 		clear(recs)
 	}
+}
+
+// recordUnsent accounts for the messages a paced producer that fell behind
+// never sent: every message from n on that was due before the end. Each
+// enters send delay and corrected latency with its delay at this moment,
+// a lower bound of what it would have been, so falling behind shows in
+// the tail instead of vanishing from it.
+func (p *producer) recordUnsent(n uint64, startNs, measureNs int64, endOff time.Duration) {
+	if p.pacer.Shape() == nil {
+		return // unthrottled: nothing is ever due
+	}
+	now := clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// Messages due within the same microsecond share one histogram
+	// value: record them as a run (a generator far behind an extreme rate
+	// leaves millions).
+	var runUs, runN int64
+	flush := func() {
+		if runN > 0 {
+			d := time.Duration(runUs) * time.Microsecond
+			p.sendDelay.RecordN(d, runN)
+			p.corr.RecordN(d, runN)
+			p.unsent += runN
+		}
+	}
+	for k := n; p.limit == 0 || k < p.limit; k++ {
+		due := p.pacer.Due(k)
+		if due == pace.Never || due >= endOff {
+			break
+		}
+		intended := startNs + int64(due)
+		if intended < measureNs {
+			continue
+		}
+		us := max(now-intended, 0) / int64(time.Microsecond)
+		if us != runUs {
+			flush()
+			runUs, runN = us, 0
+		}
+		runN++
+	}
+	flush()
 }
 
 // sleep waits for d, or for an ack when onWake, or until ctx ends; false

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kbench/kbench/internal/admin"
 	"github.com/kbench/kbench/internal/broker"
+	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/internal/delivery"
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/report"
@@ -313,7 +314,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 		id := fmt.Sprintf("%s-%08x-%d", gc.Group, uint32(vr.runID), vr.index)
 		g := newGroup(gc, id, vr.runID, measureFrom)
 		if vr.shard.Sharded() {
-			g.offsets = make([]delivery.IntervalSet, P)
+			g.sameClock = func(producer uint32) bool { return vr.shard.owns(int(producer)) }
 		}
 		vr.groups = append(vr.groups, g)
 	}
@@ -329,6 +330,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 		vr.stopConsumers(td, err)
 		return out, err
 	}
+	vr.announce()
 	if err := vr.waitGroupsReady(ctx); err != nil {
 		vr.stopConsumers(td, err)
 		if ctx.Err() != nil {
@@ -350,7 +352,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	}
 	measureFrom = start.Add(exp.Warmup.D())
 	for _, g := range vr.groups {
-		g.measure.Store(measureFrom.UnixNano())
+		g.measure.Store(clock.At(measureFrom))
 	}
 	end := measureFrom.Add(exp.Duration.D())
 	if err := vr.makeProducers(start, measureFrom, end); err != nil {
@@ -410,11 +412,14 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	cancel()
 	produceEnd := time.Now()
 
-	// Drain: consumers catch up with everything acknowledged.
-	drainMs, drained := -1.0, false
+	// Drain: consumers catch up with everything acknowledged. Each
+	// group's drain time runs from when the producers stopped sending.
+	var drains []groupDrain // nil: the drain did not run (cut short)
 	if ctx.Err() == nil && runErr == nil {
-		drainMs, runErr = vr.drain(ctx, produceEnd)
-		drained = runErr == nil && ctx.Err() == nil
+		drains, runErr = vr.drain(ctx, produceEnd)
+		if runErr != nil || ctx.Err() != nil {
+			drains = nil
+		}
 	}
 	stopFaults()
 	<-faultsDone
@@ -431,7 +436,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 		runErr = fmt.Errorf("reading the broker's offsets at the end: %w", hwmErr)
 	}
 
-	out = vr.assemble(start, measureFrom, sendEnd, hwm, hwmErr, drainMs, drained)
+	out = vr.assemble(start, measureFrom, sendEnd, hwm, hwmErr, drains)
 	if runErr == nil && ctx.Err() != nil {
 		runErr = ErrInterrupted
 	}
@@ -572,116 +577,144 @@ func (t *teardown) step(normal time.Duration, runErr error) (context.Context, co
 	return context.WithDeadline(context.Background(), t.deadline)
 }
 
+// groupDrain is how one group's drain ended.
+type groupDrain struct {
+	// done: the group processed everything acknowledged (or what it had
+	// not processed can never come: nothing moved and its lag was 0).
+	done bool
+	// at: when it was done.
+	at time.Time
+}
+
 // drain waits until every group has processed every acknowledged message
-// (or its lag is zero and nothing moves), and then until every verifier
-// has read every acknowledged message's committed output (or has read its
-// output topic to the end, with no transaction open, and nothing moves),
-// bounded by the experiment's drain timeout. It returns the drain time in
-// ms (-1 if the bound was hit), and an error when the broker stopped
-// answering meanwhile.
-func (vr *variantRun) drain(ctx context.Context, from time.Time) (float64, error) {
+// (compared as sets of acknowledged sequences, not counts, so records
+// written but never acknowledged cannot end it early), or has nothing left
+// in the topic and nothing moves (what is missing then was lost); and
+// then until each transactional group's verifier has read the committed
+// output of every acknowledged message (see verified). It is bounded by
+// the experiment's drain timeout from produceEnd, and returns each group's
+// outcome, or an error when the broker stopped answering meanwhile.
+func (vr *variantRun) drain(ctx context.Context, produceEnd time.Time) ([]groupDrain, error) {
 	if vr.shard.Sharded() {
-		return vr.drainSharded(ctx, from)
-	}
-	var acked int64
-	for _, p := range vr.producers {
-		p.mu.Lock()
-		acked += p.ackedAll
-		p.mu.Unlock()
-	}
-	deadline := from.Add(vr.exp.Drain.D())
-	var last, vlast []int64
-	stillSince, vstillSince := time.Now(), time.Now()
-	var processed time.Time // when processing was drained; zero until then
-	var checked time.Time   // last reading of the output topics' end offsets
-	for {
-		if processed.IsZero() {
-			done := true
-			cur := make([]int64, len(vr.groups))
-			for i, g := range vr.groups {
-				cur[i] = g.unique.Load()
-				if cur[i] < acked {
-					done = false
-				}
-			}
-			// Lost messages (at-most-once after a crash) never arrive:
-			// once nothing moves and the broker reports no lag, the
-			// drain is over; it ended when the last message arrived.
-			switch {
-			case done:
-				processed = time.Now()
-			case !equal(cur, last):
-				last, stillSince = cur, time.Now()
-			case time.Since(stillSince) > 1500*time.Millisecond && vr.sampler.lastMaxLag() == 0:
-				processed = stillSince
+		// A shard's groups drain together: their lag is zero everywhere.
+		ms, err := vr.drainSharded(ctx, produceEnd)
+		out := make([]groupDrain, len(vr.groups))
+		for i := range out {
+			if ms >= 0 {
+				out[i] = groupDrain{done: true, at: produceEnd.Add(time.Duration(ms * float64(time.Millisecond)))}
 			}
 		}
-		if !processed.IsZero() {
-			end, ok, err := vr.verified(ctx, acked, &vlast, &vstillSince, &checked)
-			if err != nil {
-				return -1, err
+		return out, err
+	}
+	acked := vr.ackedSeqs()
+	deadline := produceEnd.Add(vr.exp.Drain.D())
+	out := make([]groupDrain, len(vr.groups))
+	st := make([]drainState, len(vr.groups))
+	for i := range st {
+		st[i] = drainState{last: -1, stillSince: time.Now(), vstillSince: time.Now()}
+	}
+	for {
+		all := true
+		for gi, g := range vr.groups {
+			if !out[gi].done {
+				out[gi] = vr.drainStep(ctx, gi, g, acked, &st[gi])
 			}
-			if ok {
-				return msSince(from, maxTime(processed, end)), nil
-			}
+			all = all && out[gi].done
+		}
+		if all {
+			return out, nil
 		}
 		select {
 		case err := <-vr.sampler.failed:
-			return -1, err
+			return out, err
 		default:
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return -1, nil
+			return out, nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// verified reports whether every verifier is done: it has seen every
+// drainState is one group's progress through the drain.
+type drainState struct {
+	last       int64     // processed-for-the-first-time count at the last look
+	stillSince time.Time // since when it has not moved
+	processed  time.Time // when processing was drained; zero until then
+	// the verifier's, for a transactional group
+	vlast       int64
+	vstillSince time.Time
+	checked     time.Time // last reading of the output topic's end offsets
+}
+
+// drainStep looks at group gi once.
+func (vr *variantRun) drainStep(ctx context.Context, gi int, g *group, acked *delivery.Acked, st *drainState) groupDrain {
+	if st.processed.IsZero() {
+		now := time.Now()
+		u := g.unique.Load()
+		switch {
+		case u != st.last:
+			st.last, st.stillSince = u, now
+			if g.tracker.Missing(acked) == 0 {
+				st.processed = now
+			}
+		case now.Sub(st.stillSince) > 1500*time.Millisecond && vr.sampler.groupLag(gi) == 0:
+			// Lost messages (at-most-once after a crash) never arrive:
+			// nothing moves and the group has no lag; it was done when
+			// the last message arrived.
+			st.processed = st.stillSince
+		}
+	}
+	if st.processed.IsZero() {
+		return groupDrain{}
+	}
+	if g.ver == nil {
+		return groupDrain{done: true, at: st.processed}
+	}
+	end, ok := vr.verified(ctx, g, acked, st)
+	if !ok {
+		return groupDrain{}
+	}
+	return groupDrain{done: true, at: maxTime(st.processed, end)}
+}
+
+// ackedSeqs is every producer's acknowledged sequences (final once the
+// producers are closed).
+func (vr *variantRun) ackedSeqs() *delivery.Acked {
+	acked := delivery.NewAcked()
+	for _, p := range vr.producers {
+		p.mu.Lock()
+		acked.For(p.id).Merge(p.acked.Set())
+		p.mu.Unlock()
+	}
+	return acked
+}
+
+// verified reports whether g's verifier is done: it has seen every
 // acknowledged message's committed output, or nothing has moved for a
 // while although it has read its output topic to the end (the end offsets
 // read at most every 250ms), with no transaction open and no input lag:
-// what is missing then was lost. end is when the last one was done.
-func (vr *variantRun) verified(ctx context.Context, acked int64, last *[]int64, stillSince, checked *time.Time) (time.Time, bool, error) {
-	cur := make([]int64, 0, len(vr.groups))
-	done := true
-	for _, g := range vr.groups {
-		if g.ver == nil {
-			continue
+// what is missing then was lost. end is when it was done.
+func (vr *variantRun) verified(ctx context.Context, g *group, acked *delivery.Acked, st *drainState) (time.Time, bool) {
+	u := g.ver.unique.Load()
+	if u != st.vlast {
+		st.vlast, st.vstillSince = u, time.Now()
+		if g.ver.tracker.Missing(acked) == 0 {
+			return time.Now(), true
 		}
-		u := g.ver.unique.Load()
-		cur = append(cur, u)
-		if u < acked {
-			done = false
-		}
+		return time.Time{}, false
 	}
-	if len(cur) == 0 {
-		return time.Time{}, true, nil // no transactional group
+	if time.Since(st.vstillSince) <= 1500*time.Millisecond || time.Since(st.checked) < 250*time.Millisecond || vr.sampler.lastMaxLag() != 0 {
+		return time.Time{}, false
 	}
-	if done {
-		return time.Now(), true, nil
+	st.checked = time.Now()
+	ectx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	end, err := vr.adm.EndOffsets(ectx, g.out, vr.exp.Topic.Partitions)
+	cancel()
+	if err != nil || !g.ver.caughtUp(end) {
+		return time.Time{}, false
 	}
-	if !equal(cur, *last) {
-		*last, *stillSince = cur, time.Now()
-		return time.Time{}, false, nil
-	}
-	if time.Since(*stillSince) <= 1500*time.Millisecond || time.Since(*checked) < 250*time.Millisecond || vr.sampler.lastMaxLag() != 0 {
-		return time.Time{}, false, nil
-	}
-	*checked = time.Now()
-	P := vr.exp.Topic.Partitions
-	for _, g := range vr.groups {
-		if g.ver == nil {
-			continue
-		}
-		ectx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		end, err := vr.adm.EndOffsets(ectx, g.out, P)
-		cancel()
-		if err != nil || !g.ver.caughtUp(end) {
-			return time.Time{}, false, nil
-		}
-	}
-	return *stillSince, true, nil
+	return st.vstillSince, true
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -709,4 +742,24 @@ func equal(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// announce names what the variant touches on the cluster: its topic, the
+// output topics and the group ids (a topic.keep run leaves them behind).
+func (vr *variantRun) announce() {
+	var ids []string
+	for _, g := range vr.groups {
+		ids = append(ids, g.id)
+	}
+	line := fmt.Sprintf("  topic %s", vr.topic)
+	if len(vr.outTopics) > 0 {
+		line += ", output topics " + strings.Join(vr.outTopics, ", ")
+	}
+	if len(ids) > 0 {
+		line += ", groups " + strings.Join(ids, ", ")
+	}
+	if vr.exp.Topic.Keep || vr.shard.Sharded() {
+		line += " (kept)"
+	}
+	fmt.Fprintln(vr.opt.Log, line)
 }

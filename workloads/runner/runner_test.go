@@ -61,8 +61,8 @@ func TestRunEndToEnd(t *testing.T) {
 	var sum int64
 	for _, p := range v.Partitions {
 		sum += p.Messages
-		if p.BrokerMessages != p.Messages {
-			t.Errorf("partition %d: broker has %d messages, producer counted %d", p.Partition, p.BrokerMessages, p.Messages)
+		if val(p.BrokerMessages) != p.Messages {
+			t.Errorf("partition %d: broker has %d messages, producer counted %d", p.Partition, val(p.BrokerMessages), p.Messages)
 		}
 	}
 	if sum != n {
@@ -78,7 +78,7 @@ func TestRunEndToEnd(t *testing.T) {
 		if g.Messages != n {
 			t.Errorf("group %s consumed %d of %d acknowledged", g.Group, g.Messages, n)
 		}
-		if g.Delivery.Lost != 0 || g.Delivery.Duplicated != 0 || g.Delivery.Reordered != 0 {
+		if val(g.Delivery.Lost) != 0 || g.Delivery.Duplicated != 0 || g.Delivery.Reordered != 0 {
 			t.Errorf("group %s delivery %+v", g.Group, g.Delivery)
 		}
 		if g.Lag.Final != 0 {

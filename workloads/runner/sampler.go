@@ -32,11 +32,16 @@ type sampler struct {
 	groupMax   []int64   // max total lag per group
 	groupFinal []int64   // last total lag per group
 	partMax    [][]int64 // max lag per group and partition
-	maxLagNow  int64
-	warnedLag  bool
-	lastOK     time.Time
-	prevAcked  int64
-	prevAt     time.Time
+	// committed: each group's committed offsets per partition at the last
+	// successful reading (nil before one); hwm the partitions' ends then.
+	committed [][]int64
+	hwm       []int64
+	maxLagNow int64
+	warnedLag bool
+	lastOK    time.Time
+	prevAcked int64
+	prevAt    time.Time
+	second    *report.Histogram // scratch: this second's latencies
 }
 
 func newSampler(vr *variantRun, start, measureFrom time.Time) *sampler {
@@ -51,6 +56,7 @@ func newSampler(vr *variantRun, start, measureFrom time.Time) *sampler {
 		lastOK:      time.Now(),
 		prevAt:      start,
 		maxLagNow:   -1,
+		second:      report.NewHistogram(),
 	}
 	for i := range s.partMax {
 		s.partMax[i] = make([]int64, vr.exp.Topic.Partitions)
@@ -79,6 +85,24 @@ func (s *sampler) lastMaxLag() int64 {
 	return s.maxLagNow
 }
 
+// groupLag is group gi's total lag at the last reading (-1 before one).
+func (s *sampler) groupLag(gi int) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed == nil {
+		return -1
+	}
+	return s.groupFinal[gi]
+}
+
+// lastOffsets returns the committed offsets per group and partition and
+// the partitions' ends at the last successful reading (nil before one).
+func (s *sampler) lastOffsets() ([][]int64, []int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.committed, s.hwm
+}
+
 // sample takes one lag reading and appends a time-series point.
 func (s *sampler) sample(ctx context.Context, final bool) {
 	vr := s.vr
@@ -86,6 +110,7 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 	now := time.Now()
 	hwm, err := vr.adm.EndOffsets(ctx, vr.topic, P)
 	lags := make([][]int64, len(vr.groups))
+	commits := make([][]int64, len(vr.groups))
 	var minCommit []int64
 	if err == nil {
 		minCommit = make([]int64, P)
@@ -97,6 +122,7 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 				break
 			}
 			lags[gi] = make([]int64, P)
+			commits[gi] = committed
 			for p := 0; p < P; p++ {
 				c := committed[p]
 				if c < 0 {
@@ -113,18 +139,22 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 	}
 	var sent, acked, consumed int64
 	var p99 float64
+	// The p99 of every acknowledgement since the last sample, all
+	// producers' together (not the largest of their p99s).
+	second := s.second
+	second.Reset()
 	for _, p := range vr.producers {
 		sent += p.sent.Load()
 		p.mu.Lock()
 		acked += p.ackedAll
 		if !final {
-			// The p99 of the acknowledgements since the last sample.
-			if q := p.interval.Quantile(99); float64(q.Microseconds())/1000 > p99 {
-				p99 = float64(q.Microseconds()) / 1000
-			}
+			second.Merge(p.interval)
 			p.interval.Reset()
 		}
 		p.mu.Unlock()
+	}
+	if second.Count() > 0 {
+		p99 = float64(second.Quantile(99).Microseconds()) / 1000
 	}
 	consumed = -1
 	for _, g := range vr.groups {
@@ -149,6 +179,7 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 		return
 	}
 	s.lastOK = now
+	s.committed, s.hwm = commits, hwm
 	var maxLag, totalLag int64
 	for gi := range vr.groups {
 		var sum int64

@@ -173,16 +173,18 @@ func (vr *variantRun) shardState(hwm []int64, hwmErr error, warm []int64, draine
 	for q := range acked {
 		st.Acked[q] = acked[q].Encode()
 	}
-	for _, g := range vr.groups {
+	committed, _ := vr.sampler.lastOffsets()
+	for gi, g := range vr.groups {
 		g.mu.Lock()
 		local := len(g.members)
 		g.mu.Unlock()
 		gs := report.GroupState{Group: g.cfg.Group, Members: local, Consumed: make([]string, P)}
-		g.offMu.Lock()
-		for q := range g.offsets {
-			gs.Consumed[q] = g.offsets[q].Encode()
+		for q := range gs.Consumed {
+			gs.Consumed[q] = g.tracker.Offsets(int32(q)).Encode()
 		}
-		g.offMu.Unlock()
+		if gi < len(committed) && committed[gi] != nil {
+			gs.Committed = append([]int64(nil), committed[gi]...)
+		}
 		st.Groups = append(st.Groups, gs)
 	}
 	return st

@@ -118,7 +118,7 @@ func (v *verifier) run() {
 				v.tracker.ObserveForeign()
 				return
 			}
-			if dup, _ := v.tracker.Observe(h.Producer, r.Partition, h.Seq); !dup {
+			if dup, _ := v.tracker.Observe(h.Producer, r.Partition, h.Seq, -1); !dup {
 				v.unique.Add(1)
 			}
 		})
