@@ -257,7 +257,7 @@ func RenderHTML(w io.Writer, r *Result) error {
 		R:       r,
 		Title:   "kbench · " + r.Experiment,
 		Verdict: verdictWords(r),
-		Notes:   DeliveryNotes(r),
+		Notes:   Notes(r),
 		Meta: fmt.Sprintf("started %s · %d variant(s) · %s · broker: %s",
 			r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), len(vs), status(r), r.Broker.Kind),
 	}

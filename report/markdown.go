@@ -23,10 +23,10 @@ func RenderMarkdown(w io.Writer, r *Result) error {
 	}
 	o.printf("## %s kbench: %s\n\n", icon, mdEscape(r.Experiment))
 	o.printf("%s\n\n", mdEscape(verdictWords(r)))
-	for _, n := range DeliveryNotes(r) {
+	for _, n := range Notes(r) {
 		o.printf("- %s\n", mdEscape(n))
 	}
-	if len(DeliveryNotes(r)) > 0 {
+	if len(Notes(r)) > 0 {
 		o.printf("\n")
 	}
 	meta := fmt.Sprintf("Started %s · %d variant(s) · %s · broker: %s",

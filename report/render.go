@@ -275,9 +275,12 @@ func configParts(c VariantConfig) []string {
 	if c.MessageSize > 0 {
 		add(fmt.Sprintf("%d B messages", c.MessageSize))
 	}
-	if c.TargetRate > 0 {
+	switch {
+	case c.TargetRate > 0 && c.Shape != "" && c.Shape != "constant":
+		add(c.Shape + " shape, mean " + formatFigure(c.TargetRate, "int") + " msg/s target")
+	case c.TargetRate > 0:
 		add(formatFigure(c.TargetRate, "int") + " msg/s target")
-	} else {
+	default:
 		add("unthrottled")
 	}
 	add(c.Driver)

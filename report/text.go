@@ -289,7 +289,7 @@ func RenderText(w io.Writer, r *Result) error {
 
 	o.line("")
 	o.line(verdictWords(r))
-	for _, n := range DeliveryNotes(r) {
+	for _, n := range Notes(r) {
 		for _, l := range wrap(n, textWidth-2, "  ") {
 			o.line("  " + strings.TrimLeft(l, " "))
 		}

@@ -91,14 +91,24 @@ func Decide(r *Result, c Checks) (Verdict, error) {
 	return vd, nil
 }
 
-// DeliveryNotes says in words what a reader must not miss about delivery:
-// groups that did not drain (a backlog, not a loss) and messages lost.
-func DeliveryNotes(r *Result) []string {
+// Notes says in words what a reader must not miss about delivery:
+// groups that did not drain (a backlog, not a loss), messages lost,
+// messages the generator never sent, and what end-to-end latency rests on
+// in a sharded run.
+func Notes(r *Result) []string {
 	var out []string
 	for _, v := range r.Variants {
 		prefix := ""
 		if len(r.Variants) > 1 {
 			prefix = v.Name + ": "
+		}
+		if v.Produce.Unsent > 0 {
+			out = append(out, fmt.Sprintf("%sthe generator fell behind: %s messages due were never sent (in send delay and corrected latency at their delay at the end)",
+				prefix, formatFigure(float64(v.Produce.Unsent), "int")))
+		}
+		if v.E2E.SameClockOnly {
+			out = append(out, fmt.Sprintf("%se2e latency rests on the %s messages produced and consumed on the same shard (one clock)",
+				prefix, formatFigure(float64(v.E2E.Latency.Count), "int")))
 		}
 		for _, g := range v.Consume.Groups {
 			d := g.Delivery

@@ -484,7 +484,7 @@ func TestGateValidatorHook(t *testing.T) {
 	defer func() { GateValidator = old }()
 	GateValidator = func(expr string, _ *Experiment) error {
 		if strings.HasPrefix(expr, "bogus") {
-			return errors.New("unknown path bogus")
+			return errors.New(`gate "` + expr + `": unknown path bogus`)
 		}
 		return nil
 	}

@@ -444,7 +444,8 @@ func (c *checker) gates() {
 		}
 		if GateValidator != nil {
 			if err := GateValidator(g, c.e); err != nil {
-				c.l.errs = append(c.l.errs, errorAt(c.l.file, c.pos, p, fmt.Sprintf("gate %q: %v", g, err)))
+				// The validator's error names the gate itself.
+				c.l.errs = append(c.l.errs, errorAt(c.l.file, c.pos, p, err.Error()))
 			}
 		}
 	}

@@ -40,7 +40,7 @@ func init() {
 				}
 				names = append(names, c.Group)
 			}
-			return fmt.Errorf("no consumer group %q in this experiment (groups: %s)", name, strings.Join(names, ", "))
+			return fmt.Errorf("gate %q: no consumer group %q in this experiment (groups: %s)", expr, name, strings.Join(names, ", "))
 		}
 		return nil
 	}

@@ -65,4 +65,18 @@ consumers: []
 	if p.LatencyCorrected.P99 < 5*p.Latency.P99 {
 		t.Errorf("corrected p99 %.2f ms not far above service p99 %.2f ms", p.LatencyCorrected.P99, p.Latency.P99)
 	}
+	// What was due but never sent is counted, and each such message is in
+	// the send delay and corrected latency (at its delay at the end), so
+	// the histograms hold every message the schedule asked for.
+	due := int64(p.Throughput.TargetMsgsPerS * 1.5)
+	t.Logf("unsent %d, send delay count %d, corrected count %d, acked %d", p.Unsent, p.SendDelay.Count, p.LatencyCorrected.Count, p.Messages)
+	if p.Unsent < due/2 {
+		t.Errorf("unsent %d of %d due", p.Unsent, due)
+	}
+	if p.SendDelay.Count < p.Unsent || p.LatencyCorrected.Count != p.Messages+p.Unsent {
+		t.Errorf("send delay count %d, corrected count %d: unsent %d not recorded (acked %d)", p.SendDelay.Count, p.LatencyCorrected.Count, p.Unsent, p.Messages)
+	}
+	if p.SendDelay.Count < due-due/100 {
+		t.Errorf("send delay holds %d of %d messages due", p.SendDelay.Count, due)
+	}
 }

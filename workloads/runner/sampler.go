@@ -138,23 +138,15 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 		}
 	}
 	var sent, acked, consumed int64
-	var p99 float64
-	// The p99 of every acknowledgement since the last sample, all
-	// producers' together (not the largest of their p99s).
-	second := s.second
-	second.Reset()
 	for _, p := range vr.producers {
 		sent += p.sent.Load()
 		p.mu.Lock()
 		acked += p.ackedAll
-		if !final {
-			second.Merge(p.interval)
-			p.interval.Reset()
-		}
 		p.mu.Unlock()
 	}
-	if second.Count() > 0 {
-		p99 = float64(second.Quantile(99).Microseconds()) / 1000
+	var p99 float64
+	if !final {
+		p99 = intervalP99(vr.producers, s.second)
 	}
 	consumed = -1
 	for _, g := range vr.groups {
@@ -246,4 +238,22 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 
 func round3(x float64) float64 {
 	return float64(int64(x*1000+0.5)) / 1000
+}
+
+// intervalP99 is the p99 in ms of every acknowledgement since the last
+// call, all producers' together (not the largest of their p99s: one
+// producer's few slow acks are not the second's p99), using scratch; it
+// resets the producers' interval histograms. 0 without acknowledgements.
+func intervalP99(producers []*producer, scratch *report.Histogram) float64 {
+	scratch.Reset()
+	for _, p := range producers {
+		p.mu.Lock()
+		scratch.Merge(p.interval)
+		p.interval.Reset()
+		p.mu.Unlock()
+	}
+	if scratch.Count() == 0 {
+		return 0
+	}
+	return float64(scratch.Quantile(99).Microseconds()) / 1000
 }
