@@ -39,6 +39,7 @@ type keysOpts struct {
 
 func newKeysCmd() *cobra.Command {
 	var o keysOpts
+	var ro realOpts
 	cmd := &cobra.Command{
 		Use:   "keys [FILE|PROFILE]",
 		Short: "Offline key analysis: balance, ordering, hot keys and remapping per strategy and partitioner",
@@ -78,6 +79,9 @@ fnv1a (Sarama, kafka-go Hash), round-robin, sticky (KIP-794), jump.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if ro.used() {
+				return runRealKeys(cmd, args, &o, &ro)
+			}
 			return runKeys(cmd, args, &o)
 		},
 	}
@@ -91,6 +95,7 @@ fnv1a (Sarama, kafka-go Hash), round-robin, sticky (KIP-794), jump.`,
 	f.IntVar(&o.services, "services", 0, "number of built-in services (replaces the file's services or list)")
 	f.StringVar(&o.format, "format", "text", "output: text or json")
 	f.StringArrayVar(&o.sets, "set", nil, "override a field of FILE|PROFILE: `path=value` (repeatable)")
+	addRealFlags(cmd, &ro)
 	cmd.AddCommand(newKeysLocateCmd())
 	return cmd
 }
