@@ -218,11 +218,15 @@ type CensusResult struct {
 	Messages int64 `json:"messages"`
 	// Distinct keys, a HyperLogLog estimate with DistinctStdError.
 	Distinct int64 `json:"distinct"`
-	// Hot: the Space-Saving counters, hottest first (every counter, for the
-	// salting what-if; reports show the first TopN). HotExact when the
-	// sketch never evicted: every count is then exact.
+	// Hot: the keys that stand out of the Space-Saving sketch's error, by
+	// guaranteed count (each occurred at least Count and at most
+	// Count+Error times), hottest first; every such counter, for the
+	// salting what-if (reports show the first TopN). HotExact when the
+	// sketch never evicted: every count is then exact and HotError 0.
 	Hot      []HotKey `json:"-"`
 	HotExact bool     `json:"-"`
+	// HotError: the most the sketch over-states any key's count.
+	HotError int64 `json:"-"`
 	// Partitions: the counts placed on; [0] is the current one.
 	Partitions []int `json:"partitions"`
 	// Placements per partitioner, each with one entry per partition count.
@@ -252,13 +256,7 @@ func (c *Census) Result() CensusResult {
 		HotExact:   !c.top.evicted,
 		Partitions: slices.Clone(c.counts),
 	}
-	for _, e := range c.top.entries() {
-		hk := HotKey{Key: string(e.key), Count: e.count, Error: e.err}
-		if c.messages > 0 {
-			hk.Share = float64(e.count) / float64(c.messages)
-		}
-		r.Hot = append(r.Hot, hk)
-	}
+	r.Hot, r.HotError = c.top.hot(c.top.capacity(), c.messages)
 	for _, cp := range c.parts {
 		for j, p := range c.counts {
 			pl := CensusPlacement{Partitioner: cp.name, Partitions: p, Load: slices.Clone(cp.load[j]), Keyed: cp.kind != placeRoundRobin}

@@ -58,8 +58,8 @@ type WhatIfRow struct {
 
 // WhatIf lays out every placement of r unsalted and under each salting
 // option: the cost of each option on the census's own keys. Salting moves
-// each hot key's guaranteed count (count - error: exact when r.HotExact),
-// never more than the census saw.
+// each hot key's guaranteed count (exact when r.HotExact), never more than
+// the census saw.
 func WhatIf(r CensusResult, salts []SaltHot) []WhatIfRow {
 	var rows []WhatIfRow
 	current := map[string]CensusPlacement{}
@@ -108,7 +108,7 @@ func saltedRow(r CensusResult, pl, cur CensusPlacement, s SaltHot) WhatIfRow {
 	var top *HotKey
 	buf := make([]byte, 0, 64)
 	for _, hk := range r.Hot[:k] {
-		g := hk.Count - hk.Error
+		g := hk.Count
 		if g <= 0 {
 			continue
 		}

@@ -85,9 +85,12 @@ type realDistinct struct {
 }
 
 type realHot struct {
-	Exact    bool            `json:"exact"`
-	Counters int             `json:"counters"`
-	Keys     []keying.HotKey `json:"keys"`
+	Exact    bool `json:"exact"`
+	Counters int  `json:"counters"`
+	// Error: the most the sketch over-states any key's count; a key is
+	// listed only when its guaranteed count exceeds it.
+	Error int64           `json:"error"`
+	Keys  []keying.HotKey `json:"keys"`
 }
 
 type realTopic struct {
@@ -263,7 +266,7 @@ func progressLine(w io.Writer, n int64, start time.Time) {
 func newRealReport(res keying.CensusResult, salts []keying.SaltHot) *realReport {
 	rep := &realReport{
 		Distinct: realDistinct{Estimate: res.Distinct, StdError: keying.DistinctStdError, Method: "HyperLogLog (2^16 registers)"},
-		HotKeys:  realHot{Exact: res.HotExact, Counters: keying.CensusTopCapacity, Keys: []keying.HotKey{}},
+		HotKeys:  realHot{Exact: res.HotExact, Counters: keying.CensusTopCapacity, Error: res.HotError, Keys: []keying.HotKey{}},
 		WhatIf:   keying.WhatIf(res, salts),
 	}
 	for i, hk := range res.Hot {
@@ -454,16 +457,15 @@ func hotText(w io.Writer, r *realReport) {
 	h := r.HotKeys
 	how := "exact counts"
 	if !h.Exact {
-		how = fmt.Sprintf("Space-Saving, %d counters: guaranteed count, and up to ERROR more", h.Counters)
+		how = fmt.Sprintf("Space-Saving, %d counters: guaranteed count and share, +up to that many more; listed when above the sketch's error %d", h.Counters, h.Error)
 	}
 	fmt.Fprintf(w, "\nhot keys (%s):\n", how)
 	if len(h.Keys) == 0 {
-		fmt.Fprintln(w, "  -")
+		fmt.Fprintln(w, "  none: no key's guaranteed count stands out of the sketch's error")
 		return
 	}
 	for _, k := range h.Keys {
-		g := k.Count - k.Error
-		line := fmt.Sprintf("  %-32s %12d  %6.2f%%", trimKey(k.Key, 32), g, 100*float64(g)/float64(max(r.Messages-r.Keyless, 1)))
+		line := fmt.Sprintf("  %-32s %12d  %6.2f%%", trimKey(k.Key, 32), k.Count, 100*k.Share)
 		if !h.Exact {
 			line += fmt.Sprintf("  +%d", k.Error)
 		}

@@ -115,7 +115,7 @@ func (k *KeyCounts) Add(key []byte, n int64) {
 // Len is the number of distinct keys held.
 func (k *KeyCounts) Len() int { return len(k.m) }
 
-// WriteTo writes KEY<TAB>COUNT lines, most frequent first (ties by key):
+// Write writes KEY<TAB>COUNT lines, most frequent first (ties by key):
 // the text format NewReader reads and workload.traffic.keys replays. Keys
 // holding a line break cannot be written as a line; they are left out and
 // counted in skipped.

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kbench/kbench/keying"
+)
+
+// realDoc decodes `kbench keys --from-* --format json`.
+type realDoc struct {
+	Source   realSource `json:"source"`
+	Records  int64      `json:"records"`
+	Messages int64      `json:"messages"`
+	Keyless  int64      `json:"keyless"`
+	Bad      *int64     `json:"bad_lines"`
+	Distinct struct {
+		Estimate int64   `json:"estimate"`
+		StdError float64 `json:"std_error"`
+	} `json:"distinct"`
+	HotKeys struct {
+		Exact bool            `json:"exact"`
+		Keys  []keying.HotKey `json:"keys"`
+	} `json:"hot_keys"`
+	Topic   *realTopic              `json:"topic"`
+	Explain *keying.PlacementResult `json:"placement"`
+	WhatIf  []keying.WhatIfRow      `json:"what_if"`
+}
+
+func decodeReal(t *testing.T, r cmdResult) realDoc {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var d realDoc
+	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil {
+		t.Fatalf("%v: %s", err, r.stdout)
+	}
+	return d
+}
+
+// A file's per-partition loads equal an independent placement of its
+// keys, in every format, and the hot keys and distinct count are the
+// file's.
+func TestKeysFromFileFormats(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	z := rand.NewZipf(r, 1.3, 1, 800) // fewer keys than the sketch has counters: exact
+	counts := map[string]int64{}
+	var lines, csvB, jsonB strings.Builder
+	csvB.WriteString("ts,account,n\n")
+	for i := range 30000 {
+		k := "acct-" + strconv.FormatUint(z.Uint64(), 10)
+		n := int64(1 + i%3)
+		counts[k] += n
+		fmt.Fprintf(&lines, "%s\t%d\n", k, n)
+		fmt.Fprintf(&csvB, "%d,%s,%d\n", i, k, n)
+		fmt.Fprintf(&jsonB, "{\"account\":%q,\"n\":%d}\n", k, n)
+	}
+	var total int64
+	for _, n := range counts {
+		total += n
+	}
+	files := [][]string{
+		{writeFile(t, "keys.txt", lines.String())},
+		{writeFile(t, "keys.csv", csvB.String()), "--key-column", "account", "--count-column", "n"},
+		{writeFile(t, "keys.jsonl", jsonB.String()), "--key-column", "account", "--count-column", "n"},
+	}
+	var first string
+	for _, f := range files {
+		args := append([]string{"keys", "--from-file"}, f...)
+		args = append(args, "--partitioner", "murmur2,crc32,fnv1a,jump", "--partitions", "10", "--repartition", "14", "--salt-hot", "2:4", "--format", "json")
+		d := decodeReal(t, runKbench(t, args...))
+		if d.Records != 30000 || d.Messages != total || d.Keyless != 0 || d.Bad == nil || *d.Bad != 0 {
+			t.Fatalf("%s: records %d messages %d (want %d) keyless %d", f[0], d.Records, d.Messages, total, d.Keyless)
+		}
+		if e := float64(d.Distinct.Estimate)/float64(len(counts)) - 1; e > 4*d.Distinct.StdError || e < -4*d.Distinct.StdError || d.Distinct.StdError <= 0 {
+			t.Fatalf("distinct %d, exact %d", d.Distinct.Estimate, len(counts))
+		}
+		if len(d.HotKeys.Keys) == 0 || d.HotKeys.Keys[0].Key != "acct-0" || d.HotKeys.Keys[0].Count != counts["acct-0"] || !d.HotKeys.Exact {
+			t.Fatalf("hot keys %+v", d.HotKeys)
+		}
+		plain := 0
+		for _, row := range d.WhatIf {
+			if row.Salt != nil {
+				continue
+			}
+			plain++
+			part, _ := keying.NewPartitioner(row.Partitioner, keying.PartitionerOptions{})
+			want := make([]int64, row.Partitions)
+			for k, n := range counts {
+				want[part.Partition([]byte(k), row.Partitions)] += n
+			}
+			if !slices.Equal(row.Load, want) {
+				t.Fatalf("%s %s on %d: load %v, independent %v", f[0], row.Partitioner, row.Partitions, row.Load, want)
+			}
+		}
+		if plain != 8 || len(d.WhatIf) != 16 {
+			t.Fatalf("%d rows, %d plain", len(d.WhatIf), plain)
+		}
+		if first == "" {
+			first = string(mustJSON(t, d.WhatIf))
+		} else if string(mustJSON(t, d.WhatIf)) != first {
+			t.Fatalf("%s: what-if differs from the text file's", f[0])
+		}
+	}
+
+	// stdin, and the text rendering
+	cmd := exec.Command(kbenchBin, "keys", "--from-file", "-", "--partitions", "10", "--salt-hot", "1:8")
+	cmd.Stdin = strings.NewReader(lines.String())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("stdin: %v", err)
+	}
+	for _, want := range []string{"file - (text): 30000 records", "HyperLogLog", "acct-0", "top 1 × 8", "MAX/MEAN", "murmur2", "crc32", "fnv1a"} {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("text output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestKeysFromFileBadInput(t *testing.T) {
+	bad := writeFile(t, "bad.txt", "a\nb\t2\nc\tmany\nd\n\te\n")
+	r := runKbench(t, "keys", "--from-file", bad)
+	if r.code != 2 || !strings.Contains(r.stderr, bad+`:3: count "many"`) || r.stdout != "" {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	d := decodeReal(t, runKbench(t, "keys", "--from-file", bad, "--skip-bad", "--format", "json"))
+	if d.Bad == nil || *d.Bad != 2 || d.Records != 3 || d.Messages != 4 {
+		t.Fatalf("skip-bad: %+v", d)
+	}
+	sk := runKbench(t, "keys", "--from-file", bad, "--skip-bad")
+	if sk.code != 0 || !strings.Contains(sk.stdout, "2 bad lines skipped") || !strings.Contains(sk.stderr, bad+":5:") {
+		t.Fatalf("skip-bad text: %d %s %s", sk.code, sk.stdout, sk.stderr)
+	}
+	csvF := writeFile(t, "x.csv", "id,user\n1,a\n")
+	for _, args := range [][]string{
+		{"keys", "--from-file", csvF}, // no "key" column
+		{"keys", "--from-file", csvF, "--key-column", "user", "--count-column", "n"},
+		{"keys", "--from-file", "/no/such/file"},
+		{"keys", "--from-file", bad, "--key-column", "x"}, // text has no columns
+		{"keys", "--from-file", bad, "--input-format", "xml"},
+		{"keys", "--from-file", bad, "--strategy", "path"},
+		{"keys", "--from-file", bad, "--salt-hot", "3"},
+		{"keys", "--from-file", bad, "--sample", "10"},
+		{"keys", "--from-file", bad, "--from-topic", "t"},
+		{"keys", "--from-file", bad, "quickstart"},
+		{"keys", "--from-topic", "t"}, // no --brokers
+	} {
+		if r := runKbench(t, args...); r.code != 2 || r.stderr == "" {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, r.code, r.stderr)
+		}
+	}
+	if r := runKbench(t, "keys", "--from-file", csvF); !strings.Contains(r.stderr, csvF+`:1: no column "key"`) {
+		t.Errorf("csv header error: %s", r.stderr)
+	}
+}
