@@ -202,7 +202,10 @@ func realFromFile(ctx context.Context, cmd *cobra.Command, ko *keysOpts, o *real
 		return nil, exitcode.Configf("--key-column and --count-column apply to csv and jsonl input (text lines are KEY or KEY<TAB>COUNT)")
 	}
 	var in io.Reader = cmd.InOrStdin()
-	if o.fromFile != "-" {
+	if o.fromFile == "-" {
+		in = keysource.ContextReader(ctx, in)
+		fmt.Fprintln(cmd.ErrOrStderr(), "kbench keys: reading keys from stdin (Ctrl-C stops and reports what was read)")
+	} else {
 		f, err := os.Open(o.fromFile)
 		if err != nil {
 			return nil, exitcode.With(exitcode.Config, err)

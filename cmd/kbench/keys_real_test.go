@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kbench/kbench/keying"
 )
@@ -166,5 +170,48 @@ func TestKeysFromFileBadInput(t *testing.T) {
 	}
 	if r := runKbench(t, "keys", "--from-file", csvF); !strings.Contains(r.stderr, csvF+`:1: no column "key"`) {
 		t.Errorf("csv header error: %s", r.stderr)
+	}
+}
+
+// Ctrl-C while reading stdin (a pipe left open) prints the figures of what
+// was read and exits 130.
+func TestKeysFromStdinInterrupt(t *testing.T) {
+	cmd := exec.Command(kbenchBin, "keys", "--from-file", "-", "--format", "json")
+	var so bytes.Buffer
+	var se syncBuffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(se.String(), "reading keys from stdin") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	for i := range 1000 {
+		fmt.Fprintf(w, "k%d\n", i%7)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	stuck := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+	err = cmd.Wait()
+	if !stuck.Stop() {
+		t.Fatal("still reading stdin 20s after SIGINT")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, se.String())
+	}
+	var d realDoc
+	if err := json.Unmarshal(so.Bytes(), &d); err != nil || d.Records > 1000 {
+		t.Fatalf("partial report: %v %+v\n%s", err, d, so.String())
+	}
+	if !strings.Contains(so.String(), `"partial": true`) || !strings.Contains(se.String(), "interrupted") {
+		t.Fatalf("not marked partial:\n%s\n%s", so.String(), se.String())
 	}
 }

@@ -54,6 +54,10 @@ func Scan(ctx context.Context, r Reader, opt ScanOptions, fn func(key []byte, n 
 			if err == io.EOF {
 				return st, nil
 			}
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				st.Interrupted = true
+				return st, nil
+			}
 			var le *LineError
 			if !errors.As(err, &le) || !opt.SkipBad {
 				return st, err
@@ -153,4 +157,48 @@ func (k *KeyCounts) Write(w io.Writer) (written, skipped int, err error) {
 		return written, skipped, fmt.Errorf("writing keys: %w", err)
 	}
 	return written, skipped, nil
+}
+
+// ContextReader reads r until ctx ends, then fails with ctx's error even
+// while a read is blocked (stdin from a pipe that stays open): Ctrl-C then
+// reports what was read. The blocked read is abandoned to its goroutine.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader {
+	return &ctxReader{ctx: ctx, r: r, ch: make(chan readResult)}
+}
+
+type ctxReader struct {
+	ctx     context.Context
+	r       io.Reader
+	ch      chan readResult
+	pending bool
+	buf     []byte
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if !c.pending {
+		if cap(c.buf) < len(p) {
+			c.buf = make([]byte, len(p))
+		}
+		c.buf = c.buf[:len(p)]
+		c.pending = true
+		go func(buf []byte) {
+			n, err := c.r.Read(buf)
+			c.ch <- readResult{n, err}
+		}(c.buf)
+	}
+	select {
+	case res := <-c.ch:
+		c.pending = false
+		return copy(p, c.buf[:res.n]), res.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
 }
