@@ -322,6 +322,9 @@ func keysAnalyse(j *keysJob, repartition int) (keysRow, error) {
 		Ordering:    keysRowOrdering{PreservedShare: a.Ordering.PreservedShare, MaxSpread: a.Ordering.MaxSpread},
 		analysis:    &a,
 	}
+	if e.Workload.Traffic.Keys != nil {
+		r.Strategy = "replay" // workload.traffic.keys replaces the strategy
+	}
 	for _, t := range a.Top {
 		r.Keys.Top = append(r.Keys.Top, keysRowHot{Key: t.Key, Share: t.Share})
 	}
@@ -339,6 +342,9 @@ func keysText(w io.Writer, source string, rows []keysRow, jobs []keysJob, repart
 	order := e.Workload.Keying.OrderBy
 	if order == "" {
 		order = "service"
+	}
+	if e.Workload.Traffic.Keys != nil {
+		order = "key"
 	}
 	fmt.Fprintf(w, "kbench keys: %s, %d messages, seed %d, order_by %s\n\n", source, e.Workload.Messages, e.Seed, order)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

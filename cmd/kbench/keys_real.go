@@ -17,6 +17,7 @@ import (
 
 	"github.com/kbench/kbench/internal/exitcode"
 	"github.com/kbench/kbench/internal/keysource"
+	"github.com/kbench/kbench/internal/keysource/topic"
 	"github.com/kbench/kbench/keying"
 )
 
@@ -315,18 +316,18 @@ func realFromTopic(ctx context.Context, cmd *cobra.Command, ko *keysOpts, o *rea
 	}
 	stderr := cmd.ErrOrStderr()
 	start := time.Now()
-	topic, err := keysource.OpenTopic(ctx, keysource.TopicOptions{
+	tp, err := topic.Open(ctx, topic.Options{
 		Brokers: o.brokers, Topic: o.fromTopic, Sample: o.sample, Since: o.since, FromOffset: o.fromOffset,
 		Progress: func(n int64) { progressLine(stderr, n, start) },
 	})
 	if err != nil {
-		if errors.Is(err, keysource.ErrNoTopic) {
+		if errors.Is(err, topic.ErrNoTopic) {
 			return nil, exitcode.With(exitcode.Config, fmt.Errorf("--from-topic %w (kbench never creates it)", err))
 		}
 		return nil, exitcode.With(exitcode.Runtime, err)
 	}
-	defer topic.Close()
-	info := &topic.Info
+	defer tp.Close()
+	info := &tp.Info
 	current := info.Partitions
 	if ko.partitions > 0 {
 		current = ko.partitions
@@ -336,7 +337,7 @@ func realFromTopic(ctx context.Context, cmd *cobra.Command, ko *keysOpts, o *rea
 		return nil, exitcode.With(exitcode.Config, err)
 	}
 	check := keying.NewPlacementCheck(nil, info.Partitions)
-	err = topic.Read(ctx, func(key []byte, p int) {
+	err = tp.Read(ctx, func(key []byte, p int) {
 		if len(key) == 0 {
 			return
 		}

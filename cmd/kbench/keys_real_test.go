@@ -215,3 +215,64 @@ func TestKeysFromStdinInterrupt(t *testing.T) {
 		t.Fatalf("not marked partial:\n%s\n%s", so.String(), se.String())
 	}
 }
+
+// A run replaying a key file (workload.traffic.keys) sends its keys with
+// the file's frequencies: the run's top key shares are the file's within
+// one percentage point; the draw is seeded.
+func TestReplayKeysInRun(t *testing.T) {
+	var sb strings.Builder
+	var total float64
+	weights := map[string]float64{}
+	for i := 1; i <= 150; i++ {
+		w := float64(int(10000 / float64(i*i) * 3 / 2))
+		if w < 1 {
+			w = 1
+		}
+		k := fmt.Sprintf("tenant-%03d", i)
+		weights[k] = w
+		total += w
+		fmt.Fprintf(&sb, "%s\t%d\n", k, int(w))
+	}
+	keysFile := writeFile(t, "keys.tsv", sb.String())
+	exp := writeFile(t, "replay.yaml", fmt.Sprintf(`name: replay
+duration: 20s
+topic: {partitions: 4}
+workload:
+  rate: 0
+  messages: 40000
+  message: {size: 100}
+  traffic:
+    keys: {from: %q}
+consumers:
+  - {group: g, session_timeout: 2s, heartbeat_interval: 300ms}
+`, keysFile))
+	out := t.TempDir()
+	r := runKbench(t, "run", exp, "--out", out, "--no-progress")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	res := readResultFile(t, out+"/result.json")
+	top := res.Variants[0].Keys.Top
+	if len(top) < 3 {
+		t.Fatalf("top keys %+v", top)
+	}
+	for i, hk := range top {
+		want := weights[hk.Key] / total
+		if i < 3 && hk.Key != fmt.Sprintf("tenant-%03d", i+1) || hk.Share < want-0.01 || hk.Share > want+0.01 {
+			t.Fatalf("top[%d] %s share %.4f, file %.4f", i, hk.Key, hk.Share, want)
+		}
+	}
+	// offline, the same draw: same seed same loads, another seed others
+	a := runKbench(t, "keys", exp, "--format", "json")
+	b := runKbench(t, "keys", exp, "--format", "json")
+	c := runKbench(t, "keys", exp, "--format", "json", "--seed", "2")
+	if a.code != 0 || a.stdout != b.stdout || a.stdout == c.stdout || !strings.Contains(a.stdout, `"strategy": "replay"`) {
+		t.Fatalf("offline replay: %d %s %s", a.code, a.stdout, a.stderr)
+	}
+	// a bad key file is a configuration error naming it and its line
+	bad := writeFile(t, "bad.tsv", "ok\t3\nbroken\tmany\n")
+	badExp := writeFile(t, "bad.yaml", fmt.Sprintf("name: b\nworkload:\n  traffic:\n    keys: {from: %q}\n", bad))
+	if r := runKbench(t, "run", badExp, "--no-progress"); r.code != 2 || !strings.Contains(r.stderr, bad+":2:") || !strings.Contains(r.stderr, "workload.traffic.keys.from") {
+		t.Fatalf("bad key file: exit %d %s", r.code, r.stderr)
+	}
+}

@@ -171,8 +171,24 @@ func TestKeysFromTopicKcat(t *testing.T) {
 		t.Fatalf("topic holds %d records", len(before.records))
 	}
 
-	r := runKbench(t, "keys", "--from-topic", topic, "--brokers", addr, "--format", "json", "--salt-hot", "1:4", "--repartition", "10")
+	saved := t.TempDir() + "/keys.tsv"
+	r := runKbench(t, "keys", "--from-topic", topic, "--brokers", addr, "--format", "json", "--salt-hot", "1:4", "--repartition", "10", "--save-keys", saved)
 	d := decodeReal(t, r)
+	// the sample saved for replay holds every key with its count
+	savedB, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(savedB)), "\n")
+	if len(lines) != len(counts) || lines[0] != fmt.Sprintf("hot-customer\t%d", counts["hot-customer"]) {
+		t.Fatalf("saved %d lines (want %d), first %q", len(lines), len(counts), lines[0])
+	}
+	for _, l := range lines {
+		k, n, _ := strings.Cut(l, "\t")
+		if strconv.Itoa(counts[k]) != n {
+			t.Fatalf("saved %q, topic holds %d", l, counts[k])
+		}
+	}
 	e := d.Explain
 	if e == nil || e.Keyed != 2000 || e.Best != "crc32" || len(e.Disagreeing) != 0 {
 		t.Fatalf("placement %+v", e)

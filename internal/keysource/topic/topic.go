@@ -1,4 +1,7 @@
-package keysource
+// Package topic reads the keys of an existing Kafka topic for `kbench
+// keys --from-topic`, strictly read-only: assigned partitions (no consumer
+// group, so no join and no commit), no produce, no topic creation.
+package topic
 
 import (
 	"context"
@@ -15,11 +18,9 @@ import (
 // created).
 var ErrNoTopic = errors.New("topic does not exist")
 
-// TopicOptions bound what ReadTopic reads. The reader is strictly
-// read-only: it assigns itself the partitions (no consumer group, so no
-// join, no commit), never produces and never creates a topic (metadata is
-// requested with auto-creation off).
-type TopicOptions struct {
+// Options bound what is read. Metadata is requested with auto-creation
+// off.
+type Options struct {
 	Brokers []string
 	Topic   string
 	// Sample stops after this many records (0 = read every partition to
@@ -44,8 +45,8 @@ type TopicOptions struct {
 	Progress func(read int64)
 }
 
-// TopicInfo is what ReadTopic found.
-type TopicInfo struct {
+// Info is what Open and Read found.
+type Info struct {
 	Topic      string
 	Partitions int
 	// Start (log start) and End (high watermark) offsets per partition when
@@ -61,7 +62,7 @@ type TopicInfo struct {
 }
 
 // Records read in all.
-func (t *TopicInfo) Records() int64 {
+func (t *Info) Records() int64 {
 	var n int64
 	for _, r := range t.Read {
 		n += r
@@ -73,19 +74,19 @@ func (t *TopicInfo) Records() int64 {
 type Topic struct {
 	// Info: partitions and offsets when the topic was opened; Read fills
 	// in what was read.
-	Info    TopicInfo
-	opt     TopicOptions
+	Info    Info
+	opt     Options
 	adminCl *kgo.Client
 	base    []kgo.Opt
 }
 
-// OpenTopic finds opt.Topic (ErrNoTopic when it does not exist), its
+// Open finds opt.Topic (ErrNoTopic when it does not exist), its
 // partitions, their offsets, and where reading will start.
-func OpenTopic(ctx context.Context, opt TopicOptions) (*Topic, error) {
+func Open(ctx context.Context, opt Options) (*Topic, error) {
 	if opt.Idle <= 0 {
 		opt.Idle = 5 * time.Second
 	}
-	t := &Topic{Info: TopicInfo{Topic: opt.Topic}, opt: opt}
+	t := &Topic{Info: Info{Topic: opt.Topic}, opt: opt}
 	t.base = append([]kgo.Opt{
 		kgo.SeedBrokers(opt.Brokers...),
 		kgo.DialTimeout(5 * time.Second),
@@ -135,7 +136,7 @@ func (t *Topic) Read(ctx context.Context, fn func(key []byte, partition int)) er
 }
 
 // locate fills the partition count, offsets and starting points.
-func locate(ctx context.Context, adm *kadm.Client, opt TopicOptions, info *TopicInfo) error {
+func locate(ctx context.Context, adm *kadm.Client, opt Options, info *Info) error {
 	md, err := adm.Metadata(ctx, opt.Topic)
 	if err != nil {
 		return fmt.Errorf("metadata of %q: %w", opt.Topic, err)
@@ -220,7 +221,7 @@ func startPoints(start, end []int64, sample int64) []int64 {
 
 // consume polls until every assigned partition reached its end, the
 // sample is full, nothing arrives for opt.Idle, or ctx ends.
-func consume(ctx context.Context, cl *kgo.Client, opt TopicOptions, info *TopicInfo, open int, fn func([]byte, int)) error {
+func consume(ctx context.Context, cl *kgo.Client, opt Options, info *Info, open int, fn func([]byte, int)) error {
 	done := make([]bool, info.Partitions)
 	var read int64
 	lastRecord := time.Now()
