@@ -49,7 +49,7 @@ func addRealFlags(cmd *cobra.Command, o *realOpts) {
 	f.StringSliceVar(&o.brokers, "brokers", nil, "bootstrap brokers for --from-topic (host:port,...)")
 	f.Int64Var(&o.sample, "sample", 1_000_000, "--from-topic: read at most this many records (0 = all); alone, the newest records, each partition in proportion to its size")
 	f.DurationVar(&o.since, "since", 0, "--from-topic: start at records written in the last DURATION (e.g. 1h)")
-	f.Int64Var(&o.fromOffset, "from-offset", -1, "--from-topic: start every partition at this offset")
+	f.Int64Var(&o.fromOffset, "from-offset", -1, "--from-topic: start every partition at this offset (default: unset)")
 	f.StringArrayVar(&o.saltHot, "salt-hot", nil, "what-if: salt the k hottest keys with S salts, `k:S` (repeatable)")
 	f.StringVar(&o.saveKeys, "save-keys", "", "write the keys read as KEY<TAB>COUNT to FILE (for workload.traffic.keys: {from: FILE})")
 	f.IntVar(&o.saveLimit, "save-keys-limit", 5_000_000, "--save-keys holds every distinct key in memory: stop holding new ones past this many")
