@@ -192,7 +192,8 @@ func partitionCounts(current, repartition int) []int {
 }
 
 func realFromFile(ctx context.Context, cmd *cobra.Command, ko *keysOpts, o *realOpts, parts []string, salts []keying.SaltHot, save *keysource.KeyCounts) (*realReport, error) {
-	if len(o.brokers) > 0 || o.sample != 1_000_000 || o.since != 0 || o.fromOffset != -1 {
+	fl := cmd.Flags()
+	if fl.Changed("brokers") || fl.Changed("sample") || fl.Changed("since") || fl.Changed("from-offset") {
 		return nil, exitcode.Configf("--brokers, --sample, --since and --from-offset apply to --from-topic")
 	}
 	format, err := keysource.ResolveFormat(o.fromFile, o.inputFormat)
