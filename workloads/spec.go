@@ -160,6 +160,20 @@ type Traffic struct {
 	Users      int        `yaml:"users"`
 	Popularity Popularity `yaml:"popularity"`
 	Hot        *Hot       `yaml:"hot"`
+	// Keys, when set, replays real keys instead of keying events with
+	// workload.keying.strategy. Default unset.
+	Keys *KeysFrom `yaml:"keys"`
+}
+
+// KeysFrom replays a key distribution: each message's key is drawn with
+// the file's frequencies (seeded: the same seed draws the same keys), and
+// per-key order is what order_by measures. Events are still generated for
+// the message values.
+type KeysFrom struct {
+	// From is a key file, relative to the working directory: KEY<TAB>COUNT
+	// lines as `kbench keys --save-keys` writes them, one key per line, or a
+	// .csv/.jsonl file with a "key" column. Required.
+	From string `yaml:"from"`
 }
 
 // Service is one explicit service of the catalog.

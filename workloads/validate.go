@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/kbench/kbench/internal/keysource"
 )
 
 // GateValidator, when set (the command sets it to report's gate parser),
@@ -223,6 +225,8 @@ func (c *checker) workload() {
 		}
 	}
 
+	c.replay()
+
 	k := &w.Keying
 	c.enum("workload.keying.strategy", k.Strategy, Strategies)
 	if k.Strategy == "composite" {
@@ -241,6 +245,28 @@ func (c *checker) workload() {
 	c.positive("workload.keying.salts", int64(k.Salts))
 	c.enum("workload.keying.partitioner", k.Partitioner, Partitioners)
 	c.enum("workload.keying.order_by", k.OrderBy, OrderByValues)
+}
+
+// replay checks workload.traffic.keys: the file is read now, so a bad line
+// is reported (FILE:LINE) before any load is sent.
+func (c *checker) replay() {
+	tr := &c.e.Workload.Traffic
+	if tr.Keys == nil {
+		return
+	}
+	if tr.Keys.From == "" {
+		c.errf("workload.traffic.keys.from", "is required (a key file, e.g. from kbench keys --save-keys)")
+		return
+	}
+	if c.has("workload.keying.strategy") {
+		c.errf("workload.keying.strategy", "workload.traffic.keys replays real keys in place of a strategy; give one or the other")
+	}
+	if tr.Hot != nil {
+		c.errf("workload.traffic.hot", "a hot-key window shapes generated keys; replayed keys (workload.traffic.keys) have their own frequencies")
+	}
+	if _, err := keysource.LoadDistribution(tr.Keys.From); err != nil {
+		c.errf("workload.traffic.keys.from", "%v", err)
+	}
 }
 
 func (c *checker) shape() {

@@ -39,36 +39,79 @@ type keysOpts struct {
 
 func newKeysCmd() *cobra.Command {
 	var o keysOpts
+	var ro realOpts
 	cmd := &cobra.Command{
 		Use:   "keys [FILE|PROFILE]",
-		Short: "Offline key analysis: balance, ordering, hot keys and remapping per strategy and partitioner",
-		Long: `Generate a workload's messages offline (no broker), key them with one or more
-strategies, place them with one or more partitioners exactly as the real
-clients do, and print one row per strategy x partitioner:
+		Short: "Key analysis: balance, ordering, hot keys and remapping per partitioner, on generated or real keys",
+		Long: `Three uses:
 
+1. Generated keys (default): generate a workload's messages offline (no
+broker), key them with one or more strategies, place them with one or more
+partitioners exactly as the real clients do, and print one row per
+strategy x partitioner.
+
+2. Real keys from a file, --from-file FILE|- : one key per line, KEY<TAB>COUNT
+lines, or a CSV / JSON-lines column (--key-column, --count-column). Any size
+streams in bounded memory: every key is placed as it is read under every
+partitioner and partition count, so per-partition loads are exact; distinct
+keys are a HyperLogLog estimate (its standard error is printed); hot keys come
+from a Space-Saving sketch with guaranteed counts. A bad line stops the run
+with FILE:LINE and exit 2, or with --skip-bad is counted and shown.
+
+3. Real keys from an existing topic, --from-topic TOPIC --brokers ... : reads
+keys (never values) strictly read-only — assigned partitions, no group, no
+commit, no write, no topic creation — bounded by --sample N (default: the
+newest 1,000,000 records, each partition in proportion to its size),
+--since DURATION or --from-offset N. Reports the topic's per-partition load
+(from its offsets and from the sample), its hot keys, and which partitioner
+explains the placement: for murmur2 (Java), crc32 (librdkafka/kcat) and fnv1a
+(Sarama, kafka-go Hash), the share of sampled keyed records it puts where
+they are. Mixed clients show up as no partitioner near 100%, with example
+keys the best one does not explain. Ctrl-C prints what was read (exit 130).
+
+For real keys the what-if table lays out every --partitioner (default
+murmur2,crc32,fnv1a) x the current and --repartition partition counts x
+--salt-hot k:S (salt the k hottest keys with S salts): skew, ordering, remap
+share, hottest partition, on the team's own keys. --save-keys FILE writes
+the keys read as KEY<TAB>COUNT for 'kbench run' to replay with
+workload.traffic.keys: {from: FILE}.
+
+Columns:
   skew          max/mean, CoV, Gini, Jain's index, hottest partition's share, idle
                 partitions (on messages; bytes_skew in JSON)
   keys          distinct keys and the hottest key with its share
-  ordering      share of messages whose order_by entity lives on one partition,
-                and the most partitions one entity spans
+  ordering      share of messages whose order_by entity (real keys: the key)
+                lives on one partition, and the most partitions one spans
   remap         with --repartition P': share of keys and of traffic that move
                 when the topic grows to P' partitions
   load          a bar per partition
 
-Without FILE|PROFILE the built-in defaults are used (5 services, Zipf 1.1) and
-every strategy is compared. With one, its workload, keying, topic, seed and
-producers are used (every matrix variant that changes them is analysed), and
-the flags override them. The runner draws every message from the same code
-path, so 'kbench run' with the same seed and workload.messages reports the
-same partition counts.
+Generated keys: without FILE|PROFILE the built-in defaults are used (5
+services, Zipf 1.1) and every strategy is compared. With one, its workload,
+keying, topic, seed and producers are used (every matrix variant that changes
+them is analysed), and the flags override them. The runner draws every
+message from the same code path, so 'kbench run' with the same seed and
+workload.messages reports the same partition counts.
 
 Strategies: none, path, service, node, composite, random, salted.
 Partitioners: murmur2 (Java default), crc32 (librdkafka/kcat default),
 fnv1a (Sarama, kafka-go Hash), round-robin, sticky (KIP-794), jump.`,
-		Example: `  kbench keys
+		Example: `  # generated keys
+  kbench keys
   kbench keys --strategy path,service,composite --partitioner murmur2,crc32,jump --partitions 12
   kbench keys keying-strategies --repartition 16
   kbench keys my.yaml --set workload.traffic.popularity.s=1.5 --format json
+
+  # real keys from a file (or stdin)
+  kbench keys --from-file customer-ids.txt --partitions 12 --repartition 24 --salt-hot 3:8
+  kbench keys --from-file export.csv --key-column account_id --count-column events
+  zcat access.log.gz | cut -f3 | kbench keys --from-file - --partitions 12
+
+  # real keys from an existing topic (read-only)
+  kbench keys --from-topic orders --brokers kafka:9092 --sample 200000
+  kbench keys --from-topic orders --brokers kafka:9092 --since 1h --save-keys orders-keys.tsv
+
+  # where keys land
   kbench keys locate --partitioner crc32 --partitions 12 order-service payment-service
   printf 'a\nb\n' | kbench keys locate --partitioner murmur2 --partitions 6`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -78,19 +121,23 @@ fnv1a (Sarama, kafka-go Hash), round-robin, sticky (KIP-794), jump.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if ro.used() {
+				return runRealKeys(cmd, args, &o, &ro)
+			}
 			return runKeys(cmd, args, &o)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.strategies, "strategy", "", "key strategies to compare, comma-separated (default: the file's, else all)")
-	f.StringVar(&o.partitioners, "partitioner", "", "partitioners to compare, comma-separated (default: the file's, else murmur2)")
-	f.IntVar(&o.partitions, "partitions", 0, "partitions (default: the file's topic.partitions, else 6)")
+	f.StringVar(&o.partitioners, "partitioner", "", "partitioners to compare, comma-separated (default: the file's, else murmur2; real keys: murmur2,crc32,fnv1a)")
+	f.IntVar(&o.partitions, "partitions", 0, "partitions (default: the file's topic.partitions, else 6; --from-topic: the topic's)")
 	f.Int64Var(&o.messages, "messages", 100000, "messages to generate (a file's workload.messages wins unless this is given)")
 	f.IntVar(&o.repartition, "repartition", 0, "also report remap_share when partitions grow to this many")
 	f.Int64Var(&o.seed, "seed", 0, "event seed (default: the file's, else 1)")
 	f.IntVar(&o.services, "services", 0, "number of built-in services (replaces the file's services or list)")
 	f.StringVar(&o.format, "format", "text", "output: text or json")
 	f.StringArrayVar(&o.sets, "set", nil, "override a field of FILE|PROFILE: `path=value` (repeatable)")
+	addRealFlags(cmd, &ro)
 	cmd.AddCommand(newKeysLocateCmd())
 	return cmd
 }
@@ -317,6 +364,9 @@ func keysAnalyse(j *keysJob, repartition int) (keysRow, error) {
 		Ordering:    keysRowOrdering{PreservedShare: a.Ordering.PreservedShare, MaxSpread: a.Ordering.MaxSpread},
 		analysis:    &a,
 	}
+	if e.Workload.Traffic.Keys != nil {
+		r.Strategy = "replay" // workload.traffic.keys replaces the strategy
+	}
 	for _, t := range a.Top {
 		r.Keys.Top = append(r.Keys.Top, keysRowHot{Key: t.Key, Share: t.Share})
 	}
@@ -334,6 +384,9 @@ func keysText(w io.Writer, source string, rows []keysRow, jobs []keysJob, repart
 	order := e.Workload.Keying.OrderBy
 	if order == "" {
 		order = "service"
+	}
+	if e.Workload.Traffic.Keys != nil {
+		order = "key"
 	}
 	fmt.Fprintf(w, "kbench keys: %s, %d messages, seed %d, order_by %s\n\n", source, e.Workload.Messages, e.Seed, order)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

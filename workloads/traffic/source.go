@@ -2,8 +2,10 @@ package traffic
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
+	"github.com/kbench/kbench/internal/keysource"
 	"github.com/kbench/kbench/internal/wire"
 	"github.com/kbench/kbench/keying"
 	"github.com/kbench/kbench/workloads"
@@ -26,6 +28,14 @@ type Source struct {
 	key        []byte
 	ent        []byte
 	entOK      bool
+	replay     *replay
+}
+
+// replay draws keys from a real key distribution (workload.traffic.keys).
+type replay struct {
+	keys []string
+	pick alias
+	rng  *rand.PCG
 }
 
 // NewSource builds producer `producer` (0-based) of `producers`. Its seeds
@@ -64,10 +74,25 @@ func NewSource(exp *workloads.Experiment, producer, producers int) (*Source, err
 	if partitions < 0 {
 		return nil, fmt.Errorf("topic.partitions must be positive, got %d", partitions)
 	}
-	return &Source{
+	src := &Source{
 		gen: gen, strategy: strategy, part: part, entity: entity, partitions: partitions,
 		key: make([]byte, 0, 64), ent: make([]byte, 0, 64),
-	}, nil
+	}
+	if kf := exp.Workload.Traffic.Keys; kf != nil {
+		d, err := keysource.LoadDistribution(kf.From)
+		if err != nil {
+			return nil, fmt.Errorf("workload.traffic.keys.from: %w", err)
+		}
+		w := make([]float64, len(d.Weights))
+		for i, x := range d.Weights {
+			w[i] = float64(x)
+		}
+		s := keying.DeriveSeed(base, uint64(producer), 4)
+		src.replay = &replay{keys: d.Keys, pick: newAlias(w), rng: rand.NewPCG(s, s^0x5851F42D4C957F2D)}
+		// replayed keys are the entities whose order matters
+		src.entity, _ = keying.NewEntity("key")
+	}
+	return src, nil
 }
 
 // Next generates, keys and places the next message, intended at offset at
@@ -75,7 +100,11 @@ func NewSource(exp *workloads.Experiment, producer, producers int) (*Source, err
 // empty key means a keyless record.
 func (s *Source) Next(at time.Duration) (ev *keying.Event, key []byte, partition int) {
 	s.gen.Next(&s.ev, at)
-	s.key = s.strategy.AppendKey(s.key, &s.ev)
+	if s.replay != nil {
+		s.key = append(s.key[:0], s.replay.keys[s.replay.pick.sample(s.replay.rng.Uint64())]...)
+	} else {
+		s.key = s.strategy.AppendKey(s.key, &s.ev)
+	}
 	s.entOK = false
 	return &s.ev, s.key, s.part.Partition(s.key, s.partitions)
 }
