@@ -5,19 +5,15 @@ import (
 	"net"
 	"strings"
 
+	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/internal/keysource"
+	"github.com/kbench/kbench/keying"
 )
-
-// GateValidator, when set (the command sets it to report's gate parser),
-// is called for every gate expression with the experiment it belongs to
-// (so it can check the groups a gate names); its error is reported at the
-// gate's line:col.
-var GateValidator func(expr string, exp *Experiment) error
 
 // The allowed values of each enumerated field.
 var (
-	Strategies      = []string{"none", "path", "service", "node", "composite", "random", "salted"}
-	Partitioners    = []string{"murmur2", "crc32", "fnv1a", "round-robin", "sticky", "jump"}
+	Strategies      = keying.StrategyNames()
+	Partitioners    = keying.Names()
 	AcksValues      = []string{"0", "1", "all"}
 	Compressions    = []string{"none", "gzip", "snappy", "lz4", "zstd"}
 	CommitModes     = []string{"auto", "after-process", "before-process", "transactional"}
@@ -25,7 +21,7 @@ var (
 	FaultKinds      = []string{"consumer-crash", "consumer-leave", "consumer-join", "consumer-stall", "produce-error", "produce-timeout", "produce-latency", "fetch-latency", "leader-move"}
 	CompositeFields = []string{"service", "path", "node", "user", "status"}
 	OrderByValues   = []string{"service", "path", "node", "user", "key"}
-	Drivers         = []string{"kafka-go", "franz-go"}
+	Drivers         = driver.Names()
 	MessageFormats  = []string{"bytes", "json"}
 	PopularityKinds = []string{"uniform", "zipf"}
 	SASLMechanisms  = []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
@@ -468,11 +464,9 @@ func (c *checker) gates() {
 			c.errf(p, "empty gate")
 			continue
 		}
-		if GateValidator != nil {
-			if err := GateValidator(g, c.e); err != nil {
-				// The validator's error names the gate itself.
-				c.l.errs = append(c.l.errs, errorAt(c.l.file, c.pos, p, err.Error()))
-			}
+		if err := checkGate(g, c.e); err != nil {
+			// The error names the gate itself.
+			c.l.errs = append(c.l.errs, errorAt(c.l.file, c.pos, p, err.Error()))
 		}
 	}
 }

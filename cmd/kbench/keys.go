@@ -23,7 +23,7 @@ func init() { subcommands = append(subcommands, newKeysCmd) }
 
 // keysAllStrategies is what `kbench keys` compares without a file or
 // --strategy.
-var keysAllStrategies = []string{"path", "service", "node", "composite", "salted", "random", "none"}
+var keysAllStrategies = keying.StrategyNames()
 
 type keysOpts struct {
 	strategies   string

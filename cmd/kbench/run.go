@@ -26,24 +26,6 @@ import (
 
 func init() {
 	subcommands = append(subcommands, newRunCmd)
-	// Gates are checked with the files, before any load is sent.
-	workloads.GateValidator = func(expr string, exp *workloads.Experiment) error {
-		g, err := report.ParseGate(expr)
-		if err != nil {
-			return err
-		}
-		if name, ok := g.Group(); ok {
-			var names []string
-			for _, c := range exp.Consumers {
-				if c.Group == name {
-					return nil
-				}
-				names = append(names, c.Group)
-			}
-			return fmt.Errorf("gate %q: no consumer group %q in this experiment (groups: %s)", expr, name, strings.Join(names, ", "))
-		}
-		return nil
-	}
 }
 
 type runFlags struct {

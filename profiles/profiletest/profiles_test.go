@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,18 +13,8 @@ import (
 	"github.com/kbench/kbench/workloads/runner"
 )
 
-// gateOnce installs the gate parser as `kbench validate` does, so loading a
-// profile here checks its gates exactly like the command.
-var gateOnce sync.Once
-
 func load(t *testing.T, name string, sets ...string) *workloads.Plan {
 	t.Helper()
-	gateOnce.Do(func() {
-		workloads.GateValidator = func(expr string, _ *workloads.Experiment) error {
-			_, err := report.ParseGate(expr)
-			return err
-		}
-	})
 	p, err := workloads.LoadProfile(name, sets)
 	if err != nil {
 		t.Fatalf("profile %s: %v", name, err)

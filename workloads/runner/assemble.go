@@ -70,14 +70,7 @@ func (vr *variantRun) initProducer(p *producer, i, n int, start, measureFrom, en
 		OnAck:       p.onAck,
 		Net:         vr.opt.Net,
 	}
-	switch exp.Producer.Driver {
-	case "", "kafka-go":
-		p.drv, err = driver.NewKafkaGoProducer(cfg)
-	case "franz-go":
-		p.drv, err = driver.NewFranzGoProducer(cfg)
-	default:
-		return fmt.Errorf("producer.driver %q is not available", exp.Producer.Driver)
-	}
+	p.drv, err = driver.NewProducer(exp.Producer.Driver, cfg)
 	return err
 }
 
@@ -98,11 +91,7 @@ func (vr *variantRun) addMember(ctx context.Context, g *group, i int) (*member, 
 		HeartbeatInterval: g.cfg.HeartbeatInterval.D(),
 		Net:               net,
 	}
-	newConsumer := driver.NewKafkaGoConsumer
-	if vr.exp.Producer.Driver == "franz-go" {
-		newConsumer = driver.NewFranzGoConsumer
-	}
-	c, err := newConsumer(cfg)
+	c, err := driver.NewConsumer(vr.exp.Producer.Driver, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kbench/kbench/internal/broker"
+	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/workloads"
 )
 
@@ -29,13 +30,8 @@ func Preflight(plan *workloads.Plan, opt Options) error {
 				return fmt.Errorf("variant %s: faults are not supported in a sharded run (a failover is completed by members on other hosts); run faults unsharded", v.Name)
 			}
 		}
-		switch exp.Producer.Driver {
-		case "", "kafka-go", "franz-go":
-		default:
-			return fmt.Errorf("variant %s: producer.driver %q is not available in this build (kafka-go and franz-go are)", v.Name, exp.Producer.Driver)
-		}
 		for _, g := range exp.Consumers {
-			if g.Commit == "transactional" && exp.Producer.Driver != "franz-go" {
+			if g.Commit == "transactional" && exp.Producer.Driver != driver.FranzGo {
 				return fmt.Errorf("variant %s: consumers[%s].commit transactional needs producer.driver franz-go; kafka-go supports auto, after-process and before-process", v.Name, g.Group)
 			}
 		}

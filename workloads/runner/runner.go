@@ -472,7 +472,7 @@ func (vr *variantRun) startVerifiers(ctx context.Context) error {
 	exp := vr.exp
 	taken := map[string]bool{}
 	for _, g := range vr.groups {
-		if g.cfg.Commit != "transactional" || exp.Producer.Driver != "franz-go" || vr.shard.Sharded() {
+		if g.cfg.Commit != "transactional" || exp.Producer.Driver != driver.FranzGo || vr.shard.Sharded() {
 			continue
 		}
 		out := outputTopic(vr.topic, g.cfg.Group, taken)
