@@ -239,7 +239,6 @@ func sortedParams(p map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-func configLine(c VariantConfig) string { return strings.Join(configParts(c), ", ") }
 
 func configParts(c VariantConfig) []string {
 	var parts []string

@@ -516,7 +516,6 @@ func NewFranzGoConsumer(c ConsumerConfig) (Consumer, error) {
 			kgo.TransactionalID(id+"-"+hex.EncodeToString(suffix[:])),
 			kgo.TransactionTimeout(franzGoTxnTimeout),
 			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-			kgo.RequireStableFetchOffsets(),
 		)
 		if c.Output != "" {
 			// Output records keep their input's partition number.

@@ -115,6 +115,9 @@ func TestJSONLFormat(t *testing.T) {
 		`{"user":"c","n":-3}` + "\n"
 	got, bad := readAll(t, "ev.jsonl", in, FileOptions{KeyColumn: "user"})
 	eqRecs(t, got, []rec{{"alice", 1}, {"42", 1}, {"", 1}, {"bé", 1}, {"c", 1}})
+	if len(bad) != 3 || bad[0] != `ev.jsonl:6: no field "user"` || !strings.HasPrefix(bad[1], "ev.jsonl:7: not a JSON") || !strings.HasPrefix(bad[2], `ev.jsonl:8: field "user"`) {
+		t.Errorf("bad lines without a count column: %q", bad)
+	}
 	_, bad = readAll(t, "ev.jsonl", in, FileOptions{KeyColumn: "user", CountColumn: "n"})
 	want := []string{"ev.jsonl:2: no field \"n\"", "ev.jsonl:3: no field \"n\"", "ev.jsonl:6: no field \"user\"", "ev.jsonl:7: not a JSON", "ev.jsonl:8: field \"user\"", "ev.jsonl:9: field \"n\""}
 	if len(bad) != len(want) {
