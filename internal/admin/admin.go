@@ -142,15 +142,20 @@ func flattenListed(lo kadm.ListedOffsets, topic string, partitions int) ([]int64
 }
 
 // Committed returns group's committed offset per partition of topic; -1
-// where the group has committed nothing.
+// where the group has committed nothing (also for a group the broker does
+// not know yet: Kafka answers that with no offsets, the embedded broker
+// with GROUP_ID_NOT_FOUND).
 func (c *Client) Committed(ctx context.Context, group, topic string, partitions int) ([]int64, error) {
 	resp, err := c.adm.FetchOffsets(ctx, group)
-	if err != nil {
+	if err != nil && !errors.Is(err, kerr.GroupIDNotFound) {
 		return nil, err
 	}
 	out := make([]int64, partitions)
 	for p := range out {
 		out[p] = -1
+		if err != nil {
+			continue
+		}
 		if o, ok := resp.Lookup(topic, int32(p)); ok && o.Err == nil {
 			out[p] = o.At
 		}

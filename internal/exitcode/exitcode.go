@@ -52,15 +52,21 @@ func Configf(format string, args ...any) error {
 	return &Error{Code: Config, Err: fmt.Errorf(format, args...)}
 }
 
-// Of returns the exit code for err: OK for nil, the attached code when there
-// is one, Runtime otherwise.
+// Of returns the exit code for err: OK for nil, Runtime when no code is
+// attached, else the code attached deepest in the chain: the code where
+// the cause is known wins over one a caller attached on the way out (a
+// missing file is a usage error however the command wraps it).
 func Of(err error) Code {
 	if err == nil {
 		return OK
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
+	code := Runtime
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			break
+		}
+		code, err = e.Code, e.Err
 	}
-	return Runtime
+	return code
 }
