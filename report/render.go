@@ -239,7 +239,6 @@ func sortedParams(p map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-
 func configParts(c VariantConfig) []string {
 	var parts []string
 	add := func(s string) {
