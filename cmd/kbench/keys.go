@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -37,13 +38,8 @@ type keysOpts struct {
 	sets         []string
 }
 
-func newKeysCmd() *cobra.Command {
-	var o keysOpts
-	var ro realOpts
-	cmd := &cobra.Command{
-		Use:   "keys [FILE|PROFILE]",
-		Short: "Key analysis: balance, ordering, hot keys and remapping per partitioner, on generated or real keys",
-		Long: `Three uses:
+// keysLong is `kbench keys --help`.
+const keysLong = `Three uses:
 
 1. Generated keys (default): generate a workload's messages offline (no
 broker), key them with one or more strategies, place them with one or more
@@ -95,7 +91,15 @@ workload.messages reports the same partition counts.
 
 Strategies: none, path, service, node, composite, random, salted.
 Partitioners: murmur2 (Java default), crc32 (librdkafka/kcat default),
-fnv1a (Sarama, kafka-go Hash), round-robin, sticky (KIP-794), jump.`,
+fnv1a (Sarama, kafka-go Hash), round-robin, sticky (KIP-794), jump.`
+
+func newKeysCmd() *cobra.Command {
+	var o keysOpts
+	var ro realOpts
+	cmd := &cobra.Command{
+		Use:   "keys [FILE|PROFILE]",
+		Short: "Key analysis: balance, ordering, hot keys and remapping per partitioner, on generated or real keys",
+		Long:  keysLong,
 		Example: `  # generated keys
   kbench keys
   kbench keys --strategy path,service,composite --partitioner murmur2,crc32,jump --partitions 12
@@ -186,20 +190,8 @@ type keysJob struct {
 
 func runKeys(cmd *cobra.Command, args []string, o *keysOpts) error {
 	flags := cmd.Flags()
-	if o.format != "text" && o.format != "json" {
-		return exitcode.Configf("--format must be text or json, got %q", o.format)
-	}
-	if flags.Changed("partitions") && o.partitions < 1 {
-		return exitcode.Configf("--partitions must be >= 1, got %d", o.partitions)
-	}
-	if o.messages < 1 {
-		return exitcode.Configf("--messages must be >= 1, got %d", o.messages)
-	}
-	if o.repartition < 0 {
-		return exitcode.Configf("--repartition must be >= 1, got %d", o.repartition)
-	}
-	if flags.Changed("services") && o.services < 1 {
-		return exitcode.Configf("--services must be >= 1, got %d", o.services)
+	if err := o.validate(flags.Changed); err != nil {
+		return err
 	}
 	strategies, err := keysList(o.strategies, "--strategy", keying.StrategyNames())
 	if err != nil {
@@ -209,45 +201,85 @@ func runKeys(cmd *cobra.Command, args []string, o *keysOpts) error {
 	if err != nil {
 		return err
 	}
-
-	// The experiments to analyse: the defaults, or each variant of a file
-	// whose keying-relevant settings differ.
-	var bases []keysJob
-	source := "built-in defaults"
-	if len(args) == 1 {
-		plan, err := workloads.Resolve(args[0], o.sets)
-		if err != nil {
-			return err
-		}
-		source = plan.Source
-		for _, v := range plan.Variants {
-			bases = append(bases, keysJob{variant: v.Name, exp: *v.Exp})
-		}
-	} else {
-		if len(o.sets) > 0 {
-			return exitcode.Configf("--set needs a FILE or PROFILE")
-		}
-		e := workloads.Defaults()
-		bases = []keysJob{{exp: e}}
-		if len(strategies) == 0 {
-			strategies = keysAllStrategies
-		}
+	bases, source, err := keysBases(args, o.sets)
+	if err != nil {
+		return err
 	}
+	if len(args) == 0 && len(strategies) == 0 {
+		strategies = keysAllStrategies
+	}
+	jobs := keysJobs(bases, strategies, partitioners, o, flags.Changed)
+	rows, err := keysAnalyseAll(jobs, o.repartition)
+	if err != nil {
+		return exitcode.With(exitcode.Config, err)
+	}
+	out := cmd.OutOrStdout()
+	if o.format == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Rows []keysRow `json:"rows"`
+		}{rows})
+	}
+	return keysText(out, source, rows, jobs, o.repartition)
+}
+
+// validate checks the flags of generated-key analysis.
+func (o *keysOpts) validate(changed func(string) bool) error {
+	switch {
+	case o.format != "text" && o.format != "json":
+		return exitcode.Configf("--format must be text or json, got %q", o.format)
+	case changed("partitions") && o.partitions < 1:
+		return exitcode.Configf("--partitions must be >= 1, got %d", o.partitions)
+	case o.messages < 1:
+		return exitcode.Configf("--messages must be >= 1, got %d", o.messages)
+	case o.repartition < 0:
+		return exitcode.Configf("--repartition must be >= 1, got %d", o.repartition)
+	case changed("services") && o.services < 1:
+		return exitcode.Configf("--services must be >= 1, got %d", o.services)
+	}
+	return nil
+}
+
+// keysBases is the experiments to analyse: the defaults, or every variant
+// of a file or profile; and where they came from.
+func keysBases(args, sets []string) ([]keysJob, string, error) {
+	if len(args) == 0 {
+		if len(sets) > 0 {
+			return nil, "", exitcode.Configf("--set needs a FILE or PROFILE")
+		}
+		return []keysJob{{exp: workloads.Defaults()}}, "built-in defaults", nil
+	}
+	plan, err := workloads.Resolve(args[0], sets)
+	if err != nil {
+		return nil, "", err
+	}
+	var bases []keysJob
+	for _, v := range plan.Variants {
+		bases = append(bases, keysJob{variant: v.Name, exp: *v.Exp})
+	}
+	return bases, plan.Source, nil
+}
+
+// keysJobs is one job per base x strategy x partitioner with the flags
+// applied, leaving out rows a matrix axis that does not touch the keys
+// (acks, batch size...) would only repeat.
+func keysJobs(bases []keysJob, strategies, partitioners []string, o *keysOpts, changed func(string) bool) []keysJob {
 	var jobs []keysJob
 	seen := map[string]bool{}
 	for _, b := range bases {
 		e := b.exp
-		if flags.Changed("partitions") {
+		if changed("partitions") {
 			e.Topic.Partitions = o.partitions
 		}
-		if flags.Changed("seed") {
+		if changed("seed") {
 			e.Seed = o.seed
 		}
-		if flags.Changed("services") {
+		if changed("services") {
 			e.Workload.Traffic.Services = o.services
 			e.Workload.Traffic.List = nil
 		}
-		if flags.Changed("messages") || e.Workload.Messages <= 0 {
+		if changed("messages") || e.Workload.Messages <= 0 {
 			e.Workload.Messages = o.messages
 		}
 		ss, ps := strategies, partitioners
@@ -262,8 +294,6 @@ func runKeys(cmd *cobra.Command, args []string, o *keysOpts) error {
 				j := keysJob{variant: b.variant, exp: e}
 				j.exp.Workload.Keying.Strategy = s
 				j.exp.Workload.Keying.Partitioner = p
-				// A matrix axis that does not touch the keys (acks, batch
-				// size...) would only repeat a row.
 				if sig := keysSignature(&j.exp); !seen[sig] {
 					seen[sig] = true
 					jobs = append(jobs, j)
@@ -280,7 +310,11 @@ func runKeys(cmd *cobra.Command, args []string, o *keysOpts) error {
 			jobs[i].variant = ""
 		}
 	}
+	return jobs
+}
 
+// keysAnalyseAll computes the rows, as many at once as there are CPUs.
+func keysAnalyseAll(jobs []keysJob, repartition int) ([]keysRow, error) {
 	rows := make([]keysRow, len(jobs))
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
@@ -290,25 +324,11 @@ func runKeys(cmd *cobra.Command, args []string, o *keysOpts) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			rows[i], errs[i] = keysAnalyse(&jobs[i], o.repartition)
+			rows[i], errs[i] = keysAnalyse(&jobs[i], repartition)
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return exitcode.With(exitcode.Config, err)
-		}
-	}
-
-	out := cmd.OutOrStdout()
-	if o.format == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Rows []keysRow `json:"rows"`
-		}{rows})
-	}
-	return keysText(out, source, rows, jobs, o.repartition)
+	return rows, errors.Join(errs...)
 }
 
 // keysList parses a comma list of names, checking each against valid.
