@@ -639,7 +639,30 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 	}
 	t := v.Type()
 	switch {
-	case t == durationType:
+	case t == durationType || t == sizeType:
+		d.unitValue(n, v, path)
+		return
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Int, reflect.Int64, reflect.Float64, reflect.Bool:
+		d.scalarValue(n, v, path)
+	case reflect.Ptr:
+		if v.IsNil() {
+			v.Set(reflect.New(t.Elem()))
+		}
+		d.value(n, v.Elem(), path)
+	case reflect.Struct:
+		d.structMap(n, v, path)
+	case reflect.Slice:
+		d.sliceValue(n, v, path)
+	default:
+		d.l.errAt(n, path, "%s: not allowed here", path)
+	}
+}
+
+// unitValue decodes a Duration ("30s") or a Size ("64KiB").
+func (d *decoder) unitValue(n *yaml.Node, v reflect.Value, path string) {
+	if v.Type() == durationType {
 		if !d.scalar(n, path, "a duration such as 30s") {
 			return
 		}
@@ -649,21 +672,22 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetInt(int64(dur))
-	case t == sizeType:
-		if !d.scalar(n, path, "a size such as 512, 64KiB or 1MiB") {
-			return
-		}
-		sz, err := ParseSize(n.Value)
-		if err != nil {
-			d.l.errAt(n, path, "%s: invalid size %q (%s)", path, d.l.show(n), err.Error())
-			return
-		}
-		v.SetInt(int64(sz))
-	}
-	if t == durationType || t == sizeType {
 		return
 	}
-	switch t.Kind() {
+	if !d.scalar(n, path, "a size such as 512, 64KiB or 1MiB") {
+		return
+	}
+	sz, err := ParseSize(n.Value)
+	if err != nil {
+		d.l.errAt(n, path, "%s: invalid size %q (%s)", path, d.l.show(n), err.Error())
+		return
+	}
+	v.SetInt(int64(sz))
+}
+
+// scalarValue decodes a string, integer, number or boolean.
+func (d *decoder) scalarValue(n *yaml.Node, v reflect.Value, path string) {
+	switch v.Kind() {
 	case reflect.String:
 		if d.scalar(n, path, "a string") {
 			v.SetString(n.Value)
@@ -697,42 +721,38 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetBool(strings.EqualFold(n.Value, "true"))
-	case reflect.Ptr:
-		if v.IsNil() {
-			v.Set(reflect.New(t.Elem()))
-		}
-		d.value(n, v.Elem(), path)
-	case reflect.Struct:
-		d.structMap(n, v, path)
-	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			d.l.errAt(n, path, "%s: expected a list, got %s", path, d.l.describe(n))
-			return
-		}
-		if len(n.Content) == 0 {
-			v.Set(reflect.Zero(t)) // [] is nil: no entries (not the default)
-			return
-		}
-		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
-		for i, item := range n.Content {
-			elem := s.Index(i)
-			switch t.Elem() {
-			case reflect.TypeOf(ConsumerGroup{}):
-				elem.Set(reflect.ValueOf(DefaultConsumerGroup("")))
-			case reflect.TypeOf(Fault{}):
-				elem.Set(reflect.ValueOf(DefaultFault()))
-			}
-			ip := joinPath(path, strconv.Itoa(i))
-			if path == "gates" {
-				d.gate(deref(item), elem, ip)
-				continue
-			}
-			d.value(item, elem, ip)
-		}
-		v.Set(s)
-	default:
-		d.l.errAt(n, path, "%s: not allowed here", path)
 	}
+}
+
+// sliceValue decodes a list; consumer groups and faults start from their
+// defaults, gates are strings only.
+func (d *decoder) sliceValue(n *yaml.Node, v reflect.Value, path string) {
+	t := v.Type()
+	if n.Kind != yaml.SequenceNode {
+		d.l.errAt(n, path, "%s: expected a list, got %s", path, d.l.describe(n))
+		return
+	}
+	if len(n.Content) == 0 {
+		v.Set(reflect.Zero(t)) // [] is nil: no entries (not the default)
+		return
+	}
+	s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		elem := s.Index(i)
+		switch t.Elem() {
+		case reflect.TypeOf(ConsumerGroup{}):
+			elem.Set(reflect.ValueOf(DefaultConsumerGroup("")))
+		case reflect.TypeOf(Fault{}):
+			elem.Set(reflect.ValueOf(DefaultFault()))
+		}
+		ip := joinPath(path, strconv.Itoa(i))
+		if path == "gates" {
+			d.gate(deref(item), elem, ip)
+			continue
+		}
+		d.value(item, elem, ip)
+	}
+	v.Set(s)
 }
 
 // gate decodes one gate: a string expression, never a mapping (an unquoted
