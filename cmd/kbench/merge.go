@@ -1,6 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kbench/kbench/internal/exitcode"
@@ -23,14 +28,19 @@ delivery.lost and cross-shard duplicates exactly, every shard of the run must be
 experiment's gates are evaluated on the merged figures. Other gates are cleared by merging;
 pass --gate to evaluate more on the merged figures. A failed gate exits 3.`,
 		Example: `  kbench merge shard-*/result.json -o merged.json
+  kbench merge '/results/shard-*/result.json' -o merged.json   # kbench expands the pattern
   kbench merge a.json b.json -o merged.json --gate 'produce.throughput.msgs_per_s >= 100000'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := report.ParseGates(gates); err != nil {
 				return exitcode.With(exitcode.Config, err)
 			}
+			paths, err := expandGlobs(args)
+			if err != nil {
+				return exitcode.With(exitcode.Config, err)
+			}
 			var shards []*report.Result
-			for _, p := range args {
+			for _, p := range paths {
 				r, err := readResultArg(p)
 				if err != nil {
 					return err
@@ -82,4 +92,26 @@ func deferredGates(shards []*report.Result, name string) []string {
 		}
 	}
 	return nil
+}
+
+// expandGlobs expands the arguments that are patterns and name no file:
+// where no shell expands them (a container without one, Windows), the
+// pattern still reaches every shard's result.
+func expandGlobs(args []string) ([]string, error) {
+	var paths []string
+	for _, a := range args {
+		if _, err := os.Stat(a); err == nil || !strings.ContainsAny(a, "*?[") {
+			paths = append(paths, a)
+			continue
+		}
+		m, err := filepath.Glob(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("%s: no file matches", a)
+		}
+		paths = append(paths, m...)
+	}
+	return paths, nil
 }

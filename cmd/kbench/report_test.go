@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,5 +136,39 @@ func TestMergeCommand(t *testing.T) {
 	}
 	if r := runKbench(t, "merge", a, a, "-o", out); r.code != 2 || !strings.Contains(r.stderr, "given twice") {
 		t.Errorf("same shard twice: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// A pattern no shell expanded (a container without one, Windows) still
+// names every shard; one that matches nothing is a usage error.
+func TestMergeExpandsPatterns(t *testing.T) {
+	dir := t.TempDir()
+	for i, shard := range []string{"1/2", "2/2"} {
+		src := modified(t, "r.json", func(r *report.Result) { r.Shard = shard })
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := filepath.Join(dir, fmt.Sprintf("shard-%d", i))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(sub, "result.json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "merged.json")
+	if r := runKbench(t, "merge", filepath.Join(dir, "shard-*", "result.json"), "-o", out); r.code != 0 {
+		t.Fatalf("merge pattern: exit %d %s", r.code, r.stderr)
+	}
+	m, err := report.ReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Variants[0].Produce.Messages; got != 200000 {
+		t.Errorf("merged from a pattern: %d messages, want both shards' 200000", got)
+	}
+	if r := runKbench(t, "merge", filepath.Join(dir, "none-*", "result.json")); r.code != 2 || !strings.Contains(r.stderr, "no file matches") {
+		t.Errorf("pattern without a match: exit %d %s", r.code, r.stderr)
 	}
 }
