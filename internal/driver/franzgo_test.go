@@ -278,20 +278,6 @@ func waitCommitted(t *testing.T, tc *testCluster, topic, group string, partition
 	}
 }
 
-func TestFranzGoProducer(t *testing.T) {
-	t.Parallel()
-	tc := startCluster(t)
-	const P, N = 6, 5000
-	topic := tc.topic(t, "fg-produce", P)
-	counts := produceAll(t, tc, NewFranzGoProducer, topic, P, N, 1)
-	end := endOffsets(t, tc, topic, P)
-	for p := range counts {
-		if end[p] != counts[p] {
-			t.Errorf("partition %d: broker has %d, produced %d", p, end[p], counts[p])
-		}
-	}
-}
-
 func TestFranzGoProducerAcksAndCompression(t *testing.T) {
 	t.Parallel()
 	tc := startCluster(t)

@@ -10,17 +10,24 @@ import (
 // The kafka-go driver's own tests, against the embedded broker over TCP,
 // with the helpers shared with the franz-go driver's tests.
 
-func TestKafkaGoProducer(t *testing.T) {
+// TestProducers: every driver delivers each record once, acknowledged on
+// its partition, and the broker holds exactly what was acknowledged.
+func TestProducers(t *testing.T) {
 	t.Parallel()
 	tc := startCluster(t)
 	const P, N = 6, 5000
-	topic := tc.topic(t, "kg-produce", P)
-	counts := produceAll(t, tc, NewKafkaGoProducer, topic, P, N, 11)
-	end := endOffsets(t, tc, topic, P)
-	for p := range counts {
-		if end[p] != counts[p] {
-			t.Errorf("partition %d: broker has %d, produced %d", p, end[p], counts[p])
-		}
+	for i, d := range Names() {
+		t.Run(d, func(t *testing.T) {
+			topic := tc.topic(t, d+"-produce", P)
+			newP := func(c ProducerConfig) (Producer, error) { return NewProducer(d, c) }
+			counts := produceAll(t, tc, newP, topic, P, N, uint32(20+i))
+			end := endOffsets(t, tc, topic, P)
+			for p := range counts {
+				if end[p] != counts[p] {
+					t.Errorf("partition %d: broker has %d, produced %d", p, end[p], counts[p])
+				}
+			}
+		})
 	}
 }
 
