@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
+	github.com/aclements/go-moremath v0.0.0-20210112150236-f10218a38794
 	github.com/axiomhq/hyperloglog v0.3.0
 	github.com/google/go-containerregistry v0.22.1
 	github.com/segmentio/kafka-go v0.4.51
