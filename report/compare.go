@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kbench/kbench/internal/stats"
 )
 
 // Tol is the allowed worsening of one figure before it counts as a
@@ -34,16 +36,34 @@ func (t Tol) allowance(base float64) float64 {
 	return math.Max(t.Rel*math.Abs(base), t.Abs)
 }
 
-// Tolerance is the default allowance plus per-figure overrides keyed by
-// dotted path; a "*" segment in a key matches any one segment
-// (consume.groups.*.lag.max).
+// Tolerance is how Compare judges a difference: the default allowance plus
+// per-figure overrides keyed by dotted path (a "*" segment in a key matches
+// any one segment: consume.groups.*.lag.max), noise floors (DefaultFloors
+// unless overridden in Floors) and the significance level of the test on
+// repeated runs. A figure named in PerFigure is gated even when it is not
+// by default (GatedByDefault).
 type Tolerance struct {
 	Default   Tol            `json:"default"`
 	PerFigure map[string]Tol `json:"per_figure,omitempty"`
+	// Floors overrides the default noise floor of figures, keyed like
+	// PerFigure, in the figure's unit.
+	Floors map[string]float64 `json:"floors,omitempty"`
+	// Alpha is the significance level of the Mann–Whitney U test applied
+	// when both sides have repeated runs; 0 means stats.DefaultAlpha (0.05).
+	Alpha float64 `json:"alpha,omitempty"`
 }
 
-// DefaultTolerance is 10% on every figure.
+// DefaultTolerance is 10% on every figure, the default noise floors and
+// α = 0.05.
 var DefaultTolerance = Tolerance{Default: Tol{Rel: 0.10}}
+
+// alpha is the significance level in force.
+func (t Tolerance) alpha() float64 {
+	if t.Alpha > 0 {
+		return t.Alpha
+	}
+	return stats.DefaultAlpha
+}
 
 // ParseTolerance reads --tolerance values: "10%" sets the default,
 // "PATH=20%" or "PATH=5" (absolute, in the figure's unit) one figure. A
@@ -102,29 +122,52 @@ func parseTol(s string) (Tol, error) {
 
 // For returns the tolerance of a figure path.
 func (t Tolerance) For(path string) Tol {
-	if tol, ok := t.PerFigure[path]; ok {
+	if tol, ok := t.named(path); ok {
 		return tol
 	}
-	segs, _, err := splitPath(path)
-	if err == nil {
-		for k, tol := range t.PerFigure {
-			ks, _, err := splitPath(k)
-			if err != nil || len(ks) != len(segs) {
-				continue
-			}
-			match := true
-			for i := range ks {
-				if ks[i] != "*" && ks[i] != segs[i] {
-					match = false
-					break
-				}
-			}
-			if match {
-				return tol
-			}
+	return t.Default
+}
+
+// named returns the per-figure tolerance that names path, exactly or by
+// a "*" pattern.
+func (t Tolerance) named(path string) (Tol, bool) {
+	if tol, ok := t.PerFigure[path]; ok {
+		return tol, true
+	}
+	for _, k := range t.sortedPaths() {
+		if matchPath(k, path) {
+			return t.PerFigure[k], true
 		}
 	}
-	return t.Default
+	return Tol{}, false
+}
+
+// matchPath reports whether pattern (dotted, "*" for any one segment)
+// matches path.
+func matchPath(pattern, path string) bool {
+	if pattern == path {
+		return true
+	}
+	ks, _, err1 := splitPath(pattern)
+	segs, _, err2 := splitPath(path)
+	if err1 != nil || err2 != nil || len(ks) != len(segs) {
+		return false
+	}
+	for i := range ks {
+		if ks[i] != "*" && ks[i] != segs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Gated reports whether a regression of the figure fails the comparison:
+// by default (GatedByDefault), or because a per-figure tolerance names it.
+func (t Tolerance) Gated(path string) bool {
+	if _, ok := t.named(path); ok {
+		return true
+	}
+	return GatedByDefault(path)
 }
 
 // Delta is one figure of one variant, baseline against current.
@@ -135,19 +178,44 @@ type Delta struct {
 	Group  string    `json:"group,omitempty"`
 	Better Direction `json:"-"`
 	// Direction is "higher", "lower" or "" (neutral).
-	Direction string  `json:"direction,omitempty"`
-	Base      float64 `json:"base"`
-	Cur       float64 `json:"current"`
+	Direction string `json:"direction,omitempty"`
+	// Base and Cur are the figures (the medians of repeated runs).
+	Base float64 `json:"base"`
+	Cur  float64 `json:"current"`
 	// BaseOK / CurOK are false when the side did not measure the figure.
 	BaseOK bool    `json:"base_ok"`
 	CurOK  bool    `json:"current_ok"`
 	Abs    float64 `json:"delta"`
-	// Pct is the change in percent of the baseline; nil when the baseline
-	// is 0 or a side has no data.
-	Pct        *float64 `json:"delta_pct,omitempty"`
-	Tolerance  string   `json:"tolerance,omitempty"`
-	Regression bool     `json:"regression"`
-	// Improved: better than the baseline beyond the tolerance.
+	// Pct is the change in percent of the baseline; nil when a side has
+	// no data or the baseline is within the noise floor of zero.
+	Pct       *float64 `json:"delta_pct,omitempty"`
+	Tolerance string   `json:"tolerance,omitempty"`
+	// Floor is the figure's noise floor (FloorFor): no change of this
+	// size or less counts, either way.
+	Floor float64 `json:"floor,omitempty"`
+	// Gated: a regression of this figure fails the comparison (exit 3).
+	Gated bool `json:"gated"`
+	// BaseRuns / CurRuns: how many runs each side's figure combines (1 for
+	// a single run).
+	BaseRuns int `json:"base_runs"`
+	CurRuns  int `json:"current_runs"`
+	// BaseCI / CurCI: the confidence interval of each side's median, for
+	// repeated runs.
+	BaseCI *CI `json:"base_ci,omitempty"`
+	CurCI  *CI `json:"current_ci,omitempty"`
+	// P is the two-sided Mann–Whitney U p-value of the runs, when both
+	// sides have enough runs for the test to reach significance.
+	P *float64 `json:"p_value,omitempty"`
+	// NotSignificant ("~"): the runs were tested and the difference is
+	// within run-to-run noise (P >= alpha), whatever its size.
+	NotSignificant bool `json:"not_significant,omitempty"`
+	// Regression: a gated figure worse beyond its tolerance and noise
+	// floor (and, when tested, significantly so), or no longer measured.
+	Regression bool `json:"regression"`
+	// Worse: like Regression, for a figure that is not gated.
+	Worse bool `json:"worse,omitempty"`
+	// Improved: better than the baseline beyond the tolerance (and
+	// significantly so, when tested).
 	Improved bool   `json:"improved,omitempty"`
 	Note     string `json:"note,omitempty"`
 	format   string
@@ -158,8 +226,14 @@ type VariantComparison struct {
 	Name string `json:"name"`
 	// Missing is "current" when the baseline's variant is absent from the
 	// current result (a regression) and "baseline" when it is new.
-	Missing string  `json:"missing,omitempty"`
-	Deltas  []Delta `json:"deltas,omitempty"`
+	Missing string `json:"missing,omitempty"`
+	// BaseRuns / CurRuns: runs behind each side's figures.
+	BaseRuns int `json:"base_runs,omitempty"`
+	CurRuns  int `json:"current_runs,omitempty"`
+	// Method says how differences were judged: the significance test, or
+	// why there was none (a single run on a side, too few runs).
+	Method string  `json:"method,omitempty"`
+	Deltas []Delta `json:"deltas,omitempty"`
 }
 
 // Comparison is a current result measured against a baseline.
@@ -195,9 +269,19 @@ func resultLabel(r *Result) string {
 
 // Compare measures cur against base: variants matched by name, every
 // headline figure (Figures) with its absolute and relative delta and
-// whether it got worse beyond the tolerance in its direction. A figure the
-// baseline measured but the current run did not is a regression; a
-// baseline variant missing from cur is one too.
+// whether it got worse beyond the tolerance in its direction.
+//
+// A figure worse by no more than its noise floor (FloorFor) is never a
+// regression. When both sides combine repeated runs (Variant.Repeats) with
+// enough runs for the test to reach significance, the runs are compared
+// with the two-sided Mann–Whitney U test at tol.Alpha: a difference that is
+// not significant is "~" (NotSignificant), never a regression, however
+// large. With a single run on a side (or too few runs), only tolerances
+// and floors apply, and VariantComparison.Method says so.
+//
+// Only gated figures (Tolerance.Gated) count as regressions; a figure the
+// baseline measured but the current run did not is one, and so is a
+// baseline variant missing from cur.
 func Compare(base, cur *Result, tol Tolerance) Comparison {
 	c := Comparison{Baseline: resultLabel(base), Current: resultLabel(cur), Tolerance: tol}
 	byName := func(r *Result) map[string]*Variant {
@@ -233,8 +317,10 @@ func Compare(base, cur *Result, tol Tolerance) Comparison {
 		case bv == nil:
 			vc.Missing = "baseline"
 		default:
+			vc.BaseRuns, vc.CurRuns = runCount(bv), runCount(cv)
+			vc.Method = method(vc.BaseRuns, vc.CurRuns, tol.alpha())
 			for _, f := range Figures(bv, cv) {
-				d := compareFigure(f, bv, cv, tol.For(f.Path))
+				d := compareFigure(f, bv, cv, tol)
 				if d.Regression {
 					c.Regressions++
 				}
@@ -249,8 +335,36 @@ func Compare(base, cur *Result, tol Tolerance) Comparison {
 	return c
 }
 
-func compareFigure(f Figure, bv, cv *Variant, tol Tol) Delta {
-	d := Delta{Path: f.Path, Label: f.Label, Better: f.Better, format: f.Format}
+// runCount is how many runs a variant's figures combine.
+func runCount(v *Variant) int {
+	if v.Repeats != nil && v.Repeats.Runs > 1 {
+		return v.Repeats.Runs
+	}
+	return 1
+}
+
+// method describes how a variant's differences are judged.
+func method(nb, nc int, alpha float64) string {
+	a := strconv.FormatFloat(alpha, 'g', -1, 64)
+	switch {
+	case nb < 2 && nc < 2:
+		return "single runs on both sides: no significance test; tolerances and noise floors only (run --repeat 5 for a test)"
+	case nb < 2:
+		return "single run on the baseline side: no significance test; tolerances and noise floors only"
+	case nc < 2:
+		return "single run on the current side: no significance test; tolerances and noise floors only"
+	}
+	if minP := stats.MinP(nb, nc); minP > alpha {
+		return fmt.Sprintf("%d v %d runs cannot reach significance at α=%s (smallest p %.3g): tolerances and noise floors only; use 5 runs a side", nb, nc, a, minP)
+	}
+	return fmt.Sprintf("%d v %d runs: two-sided Mann–Whitney U test at α=%s; ~ = not significant", nb, nc, a)
+}
+
+func compareFigure(f Figure, bv, cv *Variant, t Tolerance) Delta {
+	tol := t.For(f.Path)
+	d := Delta{Path: f.Path, Label: f.Label, Better: f.Better, format: f.Format,
+		Floor: t.FloorFor(f.Path), BaseRuns: runCount(bv), CurRuns: runCount(cv)}
+	d.Gated = f.Better != Neutral && t.Gated(f.Path)
 	d.Group, _ = strings.CutPrefix(f.Section, "group ")
 	if d.Group == f.Section {
 		d.Group = ""
@@ -268,9 +382,16 @@ func compareFigure(f Figure, bv, cv *Variant, tol Tol) Delta {
 	if f.Better != Neutral {
 		d.Tolerance = tol.String()
 	}
+	br, cr := bv.runs(f.Path), cv.runs(f.Path)
+	if br != nil && d.BaseOK {
+		d.BaseCI = br.CI
+	}
+	if cr != nil && d.CurOK {
+		d.CurCI = cr.CI
+	}
 	switch {
 	case d.BaseOK && !d.CurOK:
-		d.Note = "no data in current run"
+		d.Note = "not measured in current run"
 		d.Regression = f.Better != Neutral
 		return d
 	case !d.BaseOK && d.CurOK:
@@ -280,7 +401,7 @@ func compareFigure(f Figure, bv, cv *Variant, tol Tol) Delta {
 		return d
 	}
 	d.Abs = d.Cur - d.Base
-	if d.Base != 0 {
+	if d.Base != 0 && math.Abs(d.Base) > d.Floor {
 		p := d.Abs / math.Abs(d.Base) * 100
 		d.Pct = &p
 	}
@@ -293,9 +414,21 @@ func compareFigure(f Figure, bv, cv *Variant, tol Tol) Delta {
 	default:
 		return d
 	}
-	allow := tol.allowance(d.Base)
-	d.Regression = worse > allow
-	d.Improved = -worse > allow
+	allow := math.Max(tol.allowance(d.Base), d.Floor)
+	beyond, better := worse > allow, -worse > allow
+	if bs, cs := br.Measured(), cr.Measured(); len(bs) >= 2 && len(cs) >= 2 {
+		r, err := stats.Test(bs, cs, t.alpha())
+		if err == nil && r.Possible {
+			d.P = &r.P
+			if !r.Significant {
+				d.NotSignificant = true
+				beyond, better = false, false
+			}
+		}
+	}
+	d.Regression = beyond && d.Gated
+	d.Worse = beyond && !d.Gated
+	d.Improved = better
 	return d
 }
 
@@ -343,14 +476,29 @@ func (d Delta) status() string {
 		return "REGRESSED (" + d.Note + ")"
 	case d.Regression:
 		return "REGRESSED"
+	case d.Worse:
+		return "worse (not gated)"
 	case d.Improved:
 		return "improved"
 	case d.Better == Neutral:
 		return ""
 	case d.Note != "":
 		return d.Note
+	case d.NotSignificant:
+		return "~"
 	}
 	return "ok"
+}
+
+// fmtP is the p-value column: "-" when the runs were not tested.
+func (d Delta) fmtP() string {
+	if d.P == nil {
+		return "-"
+	}
+	if *d.P < 0.001 {
+		return "<0.001"
+	}
+	return strconv.FormatFloat(*d.P, 'f', 3, 64)
 }
 
 func sideValue(x float64, ok bool, format string) string {
@@ -358,6 +506,35 @@ func sideValue(x float64, ok bool, format string) string {
 		return "-"
 	}
 	return formatFigure(x, format)
+}
+
+// sideSpread is a side's value with the spread of its runs: "8.140 ±0.6",
+// the larger distance from the median to a bound of its confidence
+// interval, to two significant digits.
+func sideSpread(x float64, ok bool, ci *CI, format string) string {
+	s := sideValue(x, ok, format)
+	if !ok || ci == nil {
+		return s
+	}
+	return s + " ±" + fmtSpread(math.Max(ci.Hi-x, x-ci.Lo), format)
+}
+
+func fmtSpread(x float64, format string) string {
+	if format == "pct" {
+		x *= 100
+	}
+	dec := 0
+	if x > 0 {
+		dec = max(0, 1-int(math.Floor(math.Log10(x))))
+	}
+	if format == "int" && dec > 0 && x >= 1 {
+		dec = 0
+	}
+	s := strconv.FormatFloat(x, 'f', dec, 64)
+	if format == "pct" {
+		s += "%"
+	}
+	return s
 }
 
 // SortedTolerancePaths lists per-figure tolerances in a stable order.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // RenderComparison writes a comparison as text, markdown or json. Text and
@@ -33,9 +34,9 @@ func RenderComparison(w io.Writer, c *Comparison, format string) error {
 
 func comparisonVerdict(c *Comparison) string {
 	if c.Regressed() {
-		return fmt.Sprintf("REGRESSED: %d figure(s) worse than the baseline beyond tolerance (%s)", c.Regressions, c.Tolerance.String())
+		return fmt.Sprintf("REGRESSED: %d gated figure(s) worse than the baseline beyond tolerance and noise floor (%s)", c.Regressions, c.Tolerance.String())
 	}
-	return fmt.Sprintf("OK: no regression beyond tolerance (%s)", c.Tolerance.String())
+	return fmt.Sprintf("OK: no gated figure worse beyond tolerance and noise floor (%s)", c.Tolerance.String())
 }
 
 // renderComparisonText is the section in a text report: only figures that
@@ -52,7 +53,13 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 	for _, l := range wrap("tolerance: "+c.Tolerance.String(), textWidth-2, "  ") {
 		o.line("  " + l)
 	}
-	const labelW, valW = 27, 10
+	common := c.commonMethod()
+	if common != "" {
+		for _, l := range wrap("method: "+common, textWidth-2, "  ") {
+			o.line("  " + l)
+		}
+	}
+	const labelW = 27
 	for _, vc := range c.Variants {
 		switch vc.Missing {
 		case "current":
@@ -64,7 +71,7 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 		}
 		var rows []Delta
 		for _, d := range vc.Deltas {
-			if !changesOnly || d.Regression || d.Improved {
+			if !changesOnly || d.Regression || d.Improved || d.Worse {
 				rows = append(rows, d)
 			}
 		}
@@ -72,14 +79,36 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 			o.line("  " + vc.Name + ": no change beyond tolerance")
 			continue
 		}
+		tested := false
+		valW := 10
+		for _, d := range rows {
+			tested = tested || d.P != nil
+			valW = max(valW, utf8.RuneCountInString(sideSpread(d.Base, d.BaseOK, d.BaseCI, d.format))+2,
+				utf8.RuneCountInString(sideSpread(d.Cur, d.CurOK, d.CurCI, d.format))+2)
+		}
 		o.line("")
-		o.line("  " + padRight(truncate(vc.Name, labelW), labelW) + padLeft("baseline", valW) + padLeft("current", valW) +
-			padLeft("delta", valW) + padLeft("%", 8) + "  status")
+		if vc.Method != "" && common == "" {
+			for _, l := range wrap(vc.Name+": "+vc.Method, textWidth-2, "  ") {
+				o.line("  " + l)
+			}
+		}
+		pcol := func(d Delta) string {
+			if !tested {
+				return ""
+			}
+			return padLeft(d.fmtP(), 8)
+		}
+		head := "  " + padRight(truncate(vc.Name, labelW), labelW) + padLeft("baseline", valW) + padLeft("current", valW) +
+			padLeft("delta", 10) + padLeft("%", 8)
+		if tested {
+			head += padLeft("p", 8)
+		}
+		o.line(head + "  status")
 		for _, d := range rows {
 			o.line("  " + padRight(d.label(labelW-1), labelW) +
-				padLeft(sideValue(d.Base, d.BaseOK, d.format), valW) +
-				padLeft(sideValue(d.Cur, d.CurOK, d.format), valW) +
-				padLeft(d.fmtDelta(), valW) + padLeft(d.fmtPct(), 8) + "  " + d.status())
+				padLeft(sideSpread(d.Base, d.BaseOK, d.BaseCI, d.format), valW) +
+				padLeft(sideSpread(d.Cur, d.CurOK, d.CurCI, d.format), valW) +
+				padLeft(d.fmtDelta(), 10) + padLeft(d.fmtPct(), 8) + pcol(d) + "  " + d.status())
 		}
 	}
 	return o.err
@@ -102,13 +131,32 @@ func renderComparisonMarkdown(o *errWriter, c *Comparison, changesOnly bool) {
 			o.printf("- **%s**: %s\n", mdEscape(vc.Name), what)
 		}
 	}
+	if common := c.commonMethod(); common != "" {
+		o.printf("Method: %s.\n", mdEscape(common))
+	} else {
+		for _, vc := range c.Variants {
+			if vc.Missing == "" && vc.Method != "" {
+				o.printf("- **%s**: %s\n", mdEscape(vc.Name), mdEscape(vc.Method))
+			}
+		}
+	}
+	tested := false
 	for _, vc := range c.Variants {
 		for _, d := range vc.Deltas {
-			if changesOnly && !d.Regression && !d.Improved {
+			tested = tested || d.P != nil
+		}
+	}
+	pHead, pAlign := "", ""
+	if tested {
+		pHead, pAlign = " p |", "---:|"
+	}
+	for _, vc := range c.Variants {
+		for _, d := range vc.Deltas {
+			if changesOnly && !d.Regression && !d.Improved && !d.Worse {
 				continue
 			}
 			if !header {
-				o.printf("\n| variant | figure | baseline | current | delta | %% | |\n|---|---|---:|---:|---:|---:|---|\n")
+				o.printf("\n| variant | figure | baseline | current | delta | %% |%s |\n|---|---|---:|---:|---:|---:|%s---|\n", pHead, pAlign)
 				header = true
 			}
 			st := d.status()
@@ -118,12 +166,33 @@ func renderComparisonMarkdown(o *errWriter, c *Comparison, changesOnly bool) {
 			case d.Improved:
 				st = "⬆️ " + st
 			}
-			o.printf("| %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(vc.Name), mdEscape(d.label(60)),
-				sideValue(d.Base, d.BaseOK, d.format), sideValue(d.Cur, d.CurOK, d.format), d.fmtDelta(), d.fmtPct(), st)
+			p := ""
+			if tested {
+				p = " " + d.fmtP() + " |"
+			}
+			o.printf("| %s | %s | %s | %s | %s | %s |%s %s |\n", mdEscape(vc.Name), mdEscape(d.label(60)),
+				sideSpread(d.Base, d.BaseOK, d.BaseCI, d.format), sideSpread(d.Cur, d.CurOK, d.CurCI, d.format),
+				d.fmtDelta(), d.fmtPct(), p, mdEscape(st))
 		}
 	}
 	if changesOnly && !header {
 		o.printf("\nNo figure changed beyond tolerance.\n")
 	}
 	o.printf("\n")
+}
+
+// commonMethod is the method of every compared variant when they share
+// one ("" otherwise), so it is said once.
+func (c *Comparison) commonMethod() string {
+	m := ""
+	for _, vc := range c.Variants {
+		if vc.Missing != "" {
+			continue
+		}
+		if m != "" && vc.Method != m {
+			return ""
+		}
+		m = vc.Method
+	}
+	return m
 }

@@ -102,9 +102,18 @@ func TestCompareTolerance(t *testing.T) {
 	if n := reg("1%", "consume.groups.*.lag.max=500", "delivery.duplicated=2"); n != 1 {
 		t.Errorf("absolute and wildcard: %d (only p99 left)", n)
 	}
-	if n := reg("produce.latency_ms.p99=20%,delivery.duplicated=5,0%"); n != 1 {
-		// default 0% → lag +400 regresses; p99 and duplicated allowed
+	if n := reg("produce.latency_ms.p99=20%,delivery.duplicated=5,0%"); n != 0 {
+		// default 0%, p99 and duplicated allowed; lag +400 is within
+		// the noise floor of lag (1000 messages)
 		t.Errorf("comma list: %d", n)
+	}
+	tol0, _ := ParseTolerance([]string{"produce.latency_ms.p99=20%,delivery.duplicated=5,0%"})
+	if err := tol0.ParseFloors([]string{"consume.groups.*.lag.max=100"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := Compare(base, cur, tol0).Regressions; n != 1 {
+		// with a floor of 100, lag +400 regresses
+		t.Errorf("comma list, lower floor: %d", n)
 	}
 	tol, _ := ParseTolerance([]string{"5%", "produce.latency_ms.p99=20%"})
 	if tol.For("produce.latency_ms.p99").Rel != 0.2 || tol.For("skew.gini").Rel != 0.05 {
@@ -150,7 +159,7 @@ func TestCompareVariantsAndNoData(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"salted: REGRESSED: missing", "random: new variant", "no data in current run", "REGRESSED: 5 figure(s)"} {
+	for _, want := range []string{"salted: REGRESSED: missing", "random: new variant", "not measured in current run", "REGRESSED: 5 gated figure(s)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q", want)
 		}

@@ -29,6 +29,7 @@ var notFigures = map[string]string{
 	"histograms": "histograms are summarised in the *latency_ms fields",
 	"timeseries": "the time series is not addressable; use the summarised figures (e.g. consume.groups.G.lag.max)",
 	"params":     "params are strings",
+	"repeats":    "the runs' samples are not figures; the variant's figures are their medians",
 	"name":       "the name is a string",
 }
 

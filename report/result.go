@@ -75,6 +75,11 @@ type Variant struct {
 	// produce, produce_corrected, send_delay, e2e (all groups), e2e:GROUP.
 	Histograms map[string]string `json:"histograms,omitempty"`
 	Timeseries []Sample          `json:"timeseries,omitempty"`
+	// Repeats is set when the variant ran more than once (run --repeat
+	// N): every figure above is then the median of the runs, and Repeats
+	// holds each run's value and the median's confidence interval (see
+	// CombineRuns). Absent for a single run.
+	Repeats *Repeats `json:"repeats,omitempty"`
 	// DeliveryState is set only in the result of one shard of a sharded run
 	// (`kbench run --shard I/N`): the raw evidence `kbench merge` needs to
 	// compute the cross-shard figures exactly (delivery.lost, cross-shard
