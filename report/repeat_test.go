@@ -186,7 +186,7 @@ func TestNoiseFloors(t *testing.T) {
 	p := &cur.Variants[0]
 	b := &base.Variants[0]
 	b.Consume.Groups[0].Lag.DrainMs = 0.001
-	p.Consume.Groups[0].Lag.DrainMs = 20.75            // +2,075,000%: under the 100 ms floor
+	p.Consume.Groups[0].Lag.DrainMs = 20.75             // +2,075,000%: under the 100 ms floor
 	p.Produce.Latency.P50 = b.Produce.Latency.P50 + 0.4 // under the 0.5 ms floor
 	p.E2E.Latency.P99 = b.E2E.Latency.P99 + 0.6         // over it
 	c := Compare(base, cur, DefaultTolerance)
