@@ -510,27 +510,40 @@ func sideValue(x float64, ok bool, format string) string {
 
 // sideSpread is a side's value with the spread of its runs: "8.140 ±0.6",
 // the larger distance from the median to a bound of its confidence
-// interval, to two significant digits.
+// interval, to two significant digits at most and no finer than the
+// figure's own format; nothing when that rounds to zero.
 func sideSpread(x float64, ok bool, ci *CI, format string) string {
 	s := sideValue(x, ok, format)
 	if !ok || ci == nil {
 		return s
 	}
-	return s + " ±" + fmtSpread(math.Max(ci.Hi-x, x-ci.Lo), format)
+	if sp := fmtSpread(math.Max(ci.Hi-x, x-ci.Lo), format); sp != "" {
+		s += " ±" + sp
+	}
+	return s
 }
 
+// fmtSpread formats a spread, "" when it rounds to zero.
 func fmtSpread(x float64, format string) string {
 	if format == "pct" {
 		x *= 100
+	}
+	maxDec := map[string]int{"int": 0, "f1": 1, "f2": 2, "f3": 3, "pct": 1, "ms": 3}[format]
+	if format == "" {
+		maxDec = 3
 	}
 	dec := 0
 	if x > 0 {
 		dec = max(0, 1-int(math.Floor(math.Log10(x))))
 	}
-	if format == "int" && dec > 0 && x >= 1 {
-		dec = 0
+	dec = min(dec, maxDec)
+	if math.Round(x*math.Pow10(dec)) == 0 {
+		return ""
 	}
 	s := strconv.FormatFloat(x, 'f', dec, 64)
+	if format == "int" {
+		s = groupThousands(s)
+	}
 	if format == "pct" {
 		s += "%"
 	}

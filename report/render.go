@@ -123,7 +123,12 @@ func figureRow(f Figure, vs []*Variant) []cell {
 			continue
 		}
 		vals[i] = x
-		cells[i] = cell{text: formatFigure(x, f.Format), ok: true}
+		// Repeated runs: the median with its spread ("8.140 ±0.6").
+		var ci *CI
+		if fr := v.runs(f.Path); fr != nil {
+			ci = fr.CI
+		}
+		cells[i] = cell{text: sideSpread(x, true, ci, f.Format), ok: true}
 		n++
 	}
 	if f.Better == Neutral || n < 2 {
@@ -292,6 +297,9 @@ func splitConfig(vs []*Variant) (common []string, own [][]string) {
 	all := make([][]string, len(vs))
 	for i, v := range vs {
 		all[i] = configParts(v.Config)
+		if n := runCount(v); n > 1 {
+			all[i] = append(all[i], fmt.Sprintf("median of %d runs (± to the farther bound of its confidence interval)", n))
+		}
 		for _, p := range all[i] {
 			count[p]++
 		}

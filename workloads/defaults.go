@@ -9,9 +9,11 @@ import (
 // file on it, so a key that is present always wins, even when its value is a
 // zero (rate: 0 means "as fast as possible", warmup: 0s is no warmup).
 const (
-	DefaultDuration          = Duration(20 * time.Second)
-	DefaultDrain             = Duration(15 * time.Second)
-	DefaultSeed              = 1
+	DefaultDuration = Duration(20 * time.Second)
+	DefaultDrain    = Duration(15 * time.Second)
+	DefaultSeed     = 1
+	// MaxRepeat bounds repeat: so a typo cannot plan a day of runs.
+	MaxRepeat                = 100
 	DefaultPartitions        = 6
 	DefaultReplication       = 1
 	DefaultRate              = 1000
@@ -45,6 +47,7 @@ func Defaults() Experiment {
 		Duration: DefaultDuration,
 		Warmup:   0,
 		Drain:    DefaultDrain,
+		Repeat:   1,
 		Workload: Workload{
 			Rate:    DefaultRate,
 			Shape:   Shape{Kind: "constant"},
@@ -118,6 +121,7 @@ func ApplyDefaults(e *Experiment) {
 	if e.Drain == 0 {
 		e.Drain = d.Drain
 	}
+	setInt(&e.Repeat, d.Repeat)
 	w, dw := &e.Workload, d.Workload
 	setStr(&w.Shape.Kind, dw.Shape.Kind)
 	if w.Message.Size == 0 {

@@ -38,6 +38,13 @@ type Experiment struct {
 	// Drain bounds how long consumers may take to catch up once producers
 	// stop. Default 15s.
 	Drain Duration `yaml:"drain"`
+	// Repeat runs each variant this many times, the variants of a run
+	// interleaved (v1, v2, v1, v2, ...) so that a drift of the machine
+	// spreads over all of them. The result's figures are then the medians
+	// of the runs, each run's value kept as a sample for `kbench compare`
+	// (a significance test needs at least 4 runs a side; 5 is the
+	// recommended gate). 1 to 100. Default 1.
+	Repeat int `yaml:"repeat"`
 
 	Workload  Workload        `yaml:"workload"`
 	Producer  Producer        `yaml:"producer"`

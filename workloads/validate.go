@@ -111,6 +111,9 @@ func (l *loader) validate(e *Experiment, pos map[string]Pos) {
 	if e.Warmup >= e.Duration && e.Warmup > 0 {
 		c.errf("warmup", "warmup (%s) must be shorter than duration (%s)", e.Warmup, e.Duration)
 	}
+	if e.Repeat < 1 || e.Repeat > MaxRepeat {
+		c.errf("repeat", "must be 1 to %d, got %d", MaxRepeat, e.Repeat)
+	}
 	c.cluster()
 	c.topic()
 	c.workload()

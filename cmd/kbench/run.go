@@ -43,6 +43,7 @@ type runFlags struct {
 	shard      string
 	startAt    string
 	runID      string
+	repeat     int
 }
 
 func newRunCmd() *cobra.Command {
@@ -61,6 +62,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
   kbench run batch-sweep --format markdown
   kbench run my.yaml --set workload.keying.strategy=service --rate 20000
   kbench run my.yaml --brokers kafka-1:9092,kafka-2:9092 --baseline base.json
+  kbench run my.yaml --repeat 5 --out new      # 5 interleaved runs per variant: medians and samples
   kbench run my.yaml --brokers kafka:9092 --shard 0/4 --start-at 2026-05-01T12:00:00Z --out shard-0`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd, args, f)
@@ -69,6 +71,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.brokers, "brokers", nil, "external cluster bootstrap brokers (host:port,...); default: embedded broker")
 	fl.StringVar(&f.duration, "duration", "", "measured duration per variant (overrides duration:)")
+	fl.IntVar(&f.repeat, "repeat", 0, "run each variant N times, interleaved; figures are the medians, each run kept as a sample for 'kbench compare' (overrides repeat:)")
 	fl.StringVar(&f.rate, "rate", "", "target messages/s over all producers, 0 = unthrottled (overrides workload.rate)")
 	fl.StringArrayVar(&f.sets, "set", nil, "override a YAML field: path=value (repeatable)")
 	fl.StringSliceVar(&f.only, "only", nil, "run only the named matrix variants")
@@ -106,9 +109,19 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	if f.rate != "" {
 		sets = append(sets, "workload.rate="+f.rate)
 	}
+	if cmd.Flags().Changed("repeat") {
+		sets = append(sets, "repeat="+strconv.Itoa(f.repeat))
+	}
 	plan, err := loadPlans(args, sets, f.only)
 	if err != nil {
 		return configError(stderr, err)
+	}
+	if shard.Sharded() {
+		for _, v := range plan.Variants {
+			if v.Exp.Repeat > 1 {
+				return exitcode.Configf("repeat (%d) with --shard: a sharded run runs each variant once; repeat the whole sharded run instead", v.Exp.Repeat)
+			}
+		}
 	}
 	var base *report.Result
 	var tol report.Tolerance
@@ -152,7 +165,7 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	go func() { <-ctx.Done(); stop() }()
 	var total time.Duration
 	for _, v := range plan.Variants {
-		total += v.Exp.Warmup.D() + v.Exp.Duration.D()
+		total += (v.Exp.Warmup.D() + v.Exp.Duration.D()) * time.Duration(v.Exp.Repeat)
 	}
 	var prog *report.Progress
 	if !f.noProgress {

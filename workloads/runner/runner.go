@@ -133,10 +133,19 @@ type Progress struct {
 // ErrInterrupted marks a result cut short by the caller's context.
 var ErrInterrupted = errors.New("run interrupted")
 
-// Run executes every variant of plan in order, on fresh topics. It always
-// returns a Result, complete or not: on error or interruption it holds what
-// was measured so far (Complete=false) beside the error.
+// Run executes every variant of plan in order, on fresh topics; a variant
+// with repeat: N runs N times, interleaved with the others, and its figures
+// are the medians of its runs (see runRepeated). It always returns a
+// Result, complete or not: on error or interruption it holds what was
+// measured so far (Complete=false) beside the error.
 func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result, error) {
+	if repeated(plan) {
+		return runRepeated(ctx, plan, opt)
+	}
+	return runOnce(ctx, plan, opt)
+}
+
+func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result, error) {
 	if opt.Log == nil {
 		opt.Log = io.Discard
 	}
