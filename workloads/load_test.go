@@ -87,6 +87,8 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`x.yaml:1:10: version: unsupported version 2 (this kbench reads version 1)`}},
 		{"heartbeat vs session", "consumers:\n  - group: g\n    session_timeout: 3s\n    heartbeat_interval: 3s\n",
 			nil, []string{`x.yaml:4:25: consumers.0.heartbeat_interval: heartbeat_interval (3s) must be shorter than session_timeout (3s)`}},
+		{"repeat", "repeat: 0\n",
+			nil, []string{`x.yaml:1:9: repeat: must be 1 to 100, got 0`}},
 		{"warmup vs duration", "duration: 5s\nwarmup: 5s\n",
 			nil, []string{`x.yaml:2:9: warmup: warmup (5s) must be shorter than duration (5s)`}},
 		{"duplicate group", "consumers:\n  - group: a\n  - group: a\n",

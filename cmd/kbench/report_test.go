@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kbench/kbench/report"
 )
@@ -82,7 +83,7 @@ func TestReportGatesAndErrors(t *testing.T) {
 }
 
 func TestCompareCommand(t *testing.T) {
-	if r := runKbench(t, "compare", fixture, fixture); r.code != 0 || !strings.Contains(r.stdout, "OK: no regression") {
+	if r := runKbench(t, "compare", fixture, fixture); r.code != 0 || !strings.Contains(r.stdout, "OK: no gated figure worse") {
 		t.Errorf("same: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	slower := modified(t, "slower.json", func(r *report.Result) {
@@ -91,7 +92,7 @@ func TestCompareCommand(t *testing.T) {
 		r.Variants[2].Consume.Groups[0].Lag.Max = 1      // better
 	})
 	r := runKbench(t, "compare", fixture, slower)
-	if r.code != 3 || !strings.Contains(r.stdout, "REGRESSED: 1 figure(s)") {
+	if r.code != 3 || !strings.Contains(r.stdout, "REGRESSED: 1 gated figure(s)") {
 		t.Errorf("slower: exit %d\n%s", r.code, r.stdout)
 	}
 	if r := runKbench(t, "compare", fixture, slower, "--tolerance", "20%"); r.code != 0 {
@@ -113,6 +114,71 @@ func TestCompareCommand(t *testing.T) {
 	}
 	if r := runKbench(t, "compare", fixture); r.code != 2 {
 		t.Errorf("one file: exit %d", r.code)
+	}
+	// A noise floor wider than the change: no regression.
+	if r := runKbench(t, "compare", fixture, slower, "--floor", "produce.latency_ms.p99=5"); r.code != 0 {
+		t.Errorf("floor: exit %d\n%s", r.code, r.stdout)
+	}
+	for _, bad := range [][]string{{"--floor", "produce.latency_ms.p77=1"}, {"--floor", "produce.latency_ms.p99"}, {"--alpha", "2"}} {
+		if r := runKbench(t, append([]string{"compare", fixture, slower}, bad...)...); r.code != 2 || r.stdout != "" {
+			t.Errorf("%v: exit %d %s", bad, r.code, r.stderr)
+		}
+	}
+}
+
+// TestCompareHistory: the baseline is the median of the last results of
+// the experiment stored in a directory, each one sample of the test.
+func TestCompareHistory(t *testing.T) {
+	dir := t.TempDir()
+	base, err := report.ReadResult(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seven stored jobs, oldest first; p99 of the path variant varies a
+	// little. The two oldest are far slower: only the last 5 count.
+	p99s := []float64{40, 40, 4.4, 4.6, 4.5, 4.3, 4.7}
+	for i, x := range p99s {
+		r := *base
+		r.Variants = append([]report.Variant(nil), base.Variants...)
+		r.StartedAt = base.StartedAt.Add(time.Duration(i-10) * time.Hour)
+		r.Variants[0].Produce.Latency.P99 = x
+		sub := filepath.Join(dir, fmt.Sprintf("job-%d", i))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := report.WriteResult(filepath.Join(sub, "result.json"), &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := modified(t, "other.json", func(r *report.Result) { r.Experiment = "other" })
+	if err := os.Rename(other, filepath.Join(dir, "other.json")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "notes.json"), []byte("{}"), 0o644)
+
+	same := modified(t, "same.json", func(r *report.Result) { r.Variants[0].Produce.Latency.P99 = 4.5 })
+	r := runKbench(t, "compare", "--history", dir, same, "--format", "json")
+	var cs []report.Comparison
+	if err := json.Unmarshal([]byte(r.stdout), &cs); err != nil || r.code != 0 || len(cs) != 1 {
+		t.Fatalf("history, same: exit %d %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	vc := cs[0].Variants[0]
+	var d report.Delta
+	for _, x := range vc.Deltas {
+		if x.Path == "produce.latency_ms.p99" {
+			d = x
+		}
+	}
+	if vc.BaseRuns != 5 || d.Base != 4.5 || !strings.Contains(cs[0].Baseline, "last 5") {
+		t.Errorf("baseline: %d runs, p99 %v, %q", vc.BaseRuns, d.Base, cs[0].Baseline)
+	}
+	slower := modified(t, "slower.json", func(r *report.Result) { r.Variants[0].Produce.Latency.P99 = 9 })
+	r = runKbench(t, "compare", "--history", dir, slower)
+	if r.code != 3 || !strings.Contains(r.stdout, "single run on the current side") || !strings.Contains(r.stdout, "REGRESSED") {
+		t.Errorf("history, slower: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := runKbench(t, "compare", "--history", t.TempDir(), same); r.code != 2 || !strings.Contains(r.stderr, "no complete result") {
+		t.Errorf("empty history: exit %d %s", r.code, r.stderr)
 	}
 }
 

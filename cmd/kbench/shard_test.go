@@ -9,11 +9,13 @@ import (
 func TestRunShardFlagsExit2(t *testing.T) {
 	f := writeFile(t, "small.yaml", smallRun)
 	cases := map[string][]string{
-		"I/N":              {"--shard", "2/2"},
-		"0 <= I < N":       {"--shard", "x"},
-		"needs --start-at": {"--shard", "0/2"},
-		"--start-at":       {"--shard", "0/2", "--start-at", "tomorrow"},
-		"instances=2":      {"--shard", "1/2", "--run-id", "r1", "--brokers", "127.0.0.1:1"},
+		"I/N":                      {"--shard", "2/2"},
+		"0 <= I < N":               {"--shard", "x"},
+		"needs --start-at":         {"--shard", "0/2"},
+		"--start-at":               {"--shard", "0/2", "--start-at", "tomorrow"},
+		"instances=2":              {"--shard", "1/2", "--run-id", "r1", "--brokers", "127.0.0.1:1"},
+		"repeat (3) with --shard":  {"--shard", "0/2", "--run-id", "r1", "--repeat", "3"},
+		"repeat: must be 1 to 100": {"--repeat", "0"},
 	}
 	for want, flags := range cases {
 		r := runKbench(t, append([]string{"run", f, "--no-progress"}, flags...)...)
