@@ -206,8 +206,9 @@ type Delta struct {
 	// P is the two-sided Mann–Whitney U p-value of the runs, when both
 	// sides have enough runs for the test to reach significance.
 	P *float64 `json:"p_value,omitempty"`
-	// NotSignificant ("~"): the runs were tested and the difference is
-	// within run-to-run noise (P >= alpha), whatever its size.
+	// NotSignificant ("~"): the runs were tested and the difference of
+	// the medians, whatever its size, is within run-to-run noise
+	// (P >= alpha). False when the medians are equal.
 	NotSignificant bool `json:"not_significant,omitempty"`
 	// Regression: a gated figure worse beyond its tolerance and noise
 	// floor (and, when tested, significantly so), or no longer measured.
@@ -421,7 +422,7 @@ func compareFigure(f Figure, bv, cv *Variant, t Tolerance) Delta {
 		if err == nil && r.Possible {
 			d.P = &r.P
 			if !r.Significant {
-				d.NotSignificant = true
+				d.NotSignificant = d.Abs != 0
 				beyond, better = false, false
 			}
 		}
@@ -462,7 +463,9 @@ func (d Delta) fmtDelta() string {
 
 func (d Delta) fmtPct() string {
 	if d.Pct == nil {
-		if d.BaseOK && d.CurOK && d.Abs != 0 {
+		// A zero baseline without a noise floor (lost 0 -> 3): the
+		// figure is new; within a floor of zero: no percentage.
+		if d.BaseOK && d.CurOK && d.Abs != 0 && d.Base == 0 && d.Floor == 0 {
 			return "new"
 		}
 		return "-"
