@@ -38,6 +38,7 @@ type runFlags struct {
 	format     string
 	baseline   string
 	tolerance  []string
+	floors     []string
 	noProgress bool
 	cpuProfile string
 	shard      string
@@ -79,6 +80,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
 	fl.StringVar(&f.format, "format", "text", "stdout format: text, json or markdown")
 	fl.StringVar(&f.baseline, "baseline", "", "compare with a stored result.json; a regression exits 3")
 	fl.StringArrayVar(&f.tolerance, "tolerance", nil, "baseline tolerance: 10% or PATH=20% (repeatable)")
+	fl.StringArrayVar(&f.floors, "floor", nil, "baseline noise floor of a figure: PATH=VALUE in its unit (repeatable; see kbench compare --help)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
 	fl.StringVar(&f.shard, "shard", "", "run shard I of N (0-based I/N) of a run spread over N hosts; merge the results with 'kbench merge'")
 	fl.StringVar(&f.startAt, "start-at", "", "common start time of a sharded run: RFC3339 or Unix seconds")
@@ -133,6 +135,9 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 			return err
 		}
 		if tol, err = report.ParseTolerance(f.tolerance); err != nil {
+			return exitcode.With(exitcode.Config, err)
+		}
+		if err := tol.ParseFloors(f.floors); err != nil {
 			return exitcode.With(exitcode.Config, err)
 		}
 	}
