@@ -191,7 +191,7 @@ func TestNoiseFloors(t *testing.T) {
 	p.E2E.Latency.P99 = b.E2E.Latency.P99 + 0.6         // over it
 	c := Compare(base, cur, DefaultTolerance)
 	drain := findDelta(t, c, "path", "consume.groups.realtime-monitoring.lag.drain_ms")
-	if drain.Regression || drain.Pct != nil || drain.fmtPct() == "+2075000.0%" || drain.Floor != 100 {
+	if drain.Regression || drain.Pct != nil || drain.fmtPct() != "-" || drain.Floor != 100 {
 		t.Errorf("drain on a near-zero baseline: %+v %s", drain, drain.fmtPct())
 	}
 	if d := findDelta(t, c, "path", "produce.latency_ms.p50"); d.Regression {
