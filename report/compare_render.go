@@ -96,7 +96,7 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 			if !tested {
 				return ""
 			}
-			return padLeft(d.fmtP(), 8)
+			return padLeft(" "+d.fmtP(), 8)
 		}
 		head := "  " + padRight(truncate(vc.Name, labelW), labelW) + padLeft("baseline", valW) + padLeft("current", valW) +
 			padLeft("delta", 10) + padLeft("%", 8)
@@ -106,9 +106,9 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 		o.line(head + "  status")
 		for _, d := range rows {
 			o.line("  " + padRight(d.label(labelW-1), labelW) +
-				padLeft(sideSpread(d.Base, d.BaseOK, d.BaseCI, d.format), valW) +
-				padLeft(sideSpread(d.Cur, d.CurOK, d.CurCI, d.format), valW) +
-				padLeft(d.fmtDelta(), 10) + padLeft(d.fmtPct(), 8) + pcol(d) + "  " + d.status())
+				padLeft(" "+sideSpread(d.Base, d.BaseOK, d.BaseCI, d.format), valW) +
+				padLeft(" "+sideSpread(d.Cur, d.CurOK, d.CurCI, d.format), valW) +
+				padLeft(" "+d.fmtDelta(), 10) + padLeft(" "+d.fmtPct(), 8) + pcol(d) + "  " + d.status())
 		}
 	}
 	return o.err
