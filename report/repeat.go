@@ -6,7 +6,6 @@ import (
 	"math"
 	"reflect"
 	"sort"
-	"strings"
 
 	"github.com/kbench/kbench/internal/stats"
 )
@@ -94,7 +93,7 @@ func combinedPaths(runs []*Variant) []string {
 		for _, f := range latencyFields {
 			add("consume.groups." + quoteSeg(g) + ".latency_ms." + f)
 		}
-		for _, f := range []string{"lost", "duplicated", "reordered"} {
+		for _, f := range []string{"lost", "unconsumed", "duplicated", "reordered"} {
 			add("consume.groups." + quoteSeg(g) + ".delivery." + f)
 		}
 	}
@@ -170,6 +169,7 @@ func CombineRuns(runs []Variant) (Variant, error) {
 		}
 	}
 	combinePartitions(out, ptrs)
+	combineDrained(out, ptrs)
 	combineTimeseries(out, ptrs)
 	if err := mergeHistograms(out, ptrs); err != nil {
 		return Variant{}, fmt.Errorf("combine: %w", err)
@@ -206,8 +206,10 @@ func deepCopy(v *Variant) (*Variant, error) {
 	return &out, nil
 }
 
-// figureValue resolves a path to its settable field.
-func figureValue(v *Variant, path string) (field, parent reflect.Value, err error) {
+// figureValue resolves a path to its settable field. A nil pointer on the
+// way is allocated when alloc is set; otherwise the figure is not there
+// to change and field is invalid.
+func figureValue(v *Variant, path string, alloc bool) (field, parent reflect.Value, err error) {
 	segs, offs, err := splitPath(path)
 	if err == nil {
 		err = checkPath(segs, offs)
@@ -219,6 +221,9 @@ func figureValue(v *Variant, path string) (field, parent reflect.Value, err erro
 	for i, seg := range segs {
 		for cur.Kind() == reflect.Pointer {
 			if cur.IsNil() {
+				if !alloc {
+					return reflect.Value{}, parent, nil
+				}
 				cur.Set(reflect.New(cur.Type().Elem()))
 			}
 			cur = cur.Elem()
@@ -239,7 +244,7 @@ func figureValue(v *Variant, path string) (field, parent reflect.Value, err erro
 
 // setFigure stores x at path (rounded for integer fields).
 func setFigure(v *Variant, path string, x float64) error {
-	f, _, err := figureValue(v, path)
+	f, _, err := figureValue(v, path, true)
 	if err != nil {
 		return err
 	}
@@ -261,11 +266,13 @@ func setFigure(v *Variant, path string, x float64) error {
 }
 
 // setNotMeasured marks the figure at path as not measured, the way the
-// result model spells it: a null pointer, a latency summary without
-// samples, -1 for a lag that never drained or a loss count not known.
+// result model spells it: a null pointer, or a latency summary without
+// samples. Other figures are "not measured" for reasons every run shares
+// (no consumer group, no partition load), so the median run already
+// says so.
 func setNotMeasured(v *Variant, path string) error {
-	f, parent, err := figureValue(v, path)
-	if err != nil {
+	f, parent, err := figureValue(v, path, false)
+	if err != nil || !f.IsValid() {
 		return err
 	}
 	switch {
@@ -273,12 +280,6 @@ func setNotMeasured(v *Variant, path string) error {
 		f.Set(reflect.Zero(f.Type()))
 	case parent.Type() == reflect.TypeOf(Latency{}):
 		parent.Set(reflect.Zero(parent.Type()))
-	case strings.HasSuffix(path, ".drain_ms") || path == "delivery.lost" || strings.HasSuffix(path, ".delivery.lost"):
-		if f.CanInt() {
-			f.SetInt(-1)
-		} else {
-			f.SetFloat(-1)
-		}
 	}
 	return nil
 }
@@ -291,20 +292,58 @@ func medianInt(xs []int64) int64 {
 	return int64(math.Round(stats.Median(fs)))
 }
 
-// combinePartitions: per partition, the median of the runs' counts.
+// combinePartitions: per partition, the median of the runs' counts (the
+// broker's count only when every run could read it).
 func combinePartitions(out *Variant, runs []*Variant) {
 	for i := range out.Partitions {
 		p := &out.Partitions[i]
 		var msgs, bytes, broker []int64
 		for _, r := range runs {
 			for _, q := range r.Partitions {
-				if q.Partition == p.Partition {
-					msgs, bytes, broker = append(msgs, q.Messages), append(bytes, q.Bytes), append(broker, q.BrokerMessages)
+				if q.Partition != p.Partition {
+					continue
+				}
+				msgs, bytes = append(msgs, q.Messages), append(bytes, q.Bytes)
+				if q.BrokerMessages != nil {
+					broker = append(broker, *q.BrokerMessages)
 				}
 			}
 		}
-		if len(msgs) == len(runs) {
-			p.Messages, p.Bytes, p.BrokerMessages = medianInt(msgs), medianInt(bytes), medianInt(broker)
+		if len(msgs) != len(runs) {
+			continue
+		}
+		p.Messages, p.Bytes = medianInt(msgs), medianInt(bytes)
+		p.BrokerMessages = nil
+		if len(broker) == len(runs) {
+			p.BrokerMessages = Int(medianInt(broker))
+		}
+	}
+}
+
+// combineDrained: a group drained only if it drained in every run; not
+// known if a run does not know.
+func combineDrained(out *Variant, runs []*Variant) {
+	for i := range out.Consume.Groups {
+		g := &out.Consume.Groups[i]
+		drained := true
+		known := true
+		for _, r := range runs {
+			for _, q := range r.Consume.Groups {
+				if q.Group != g.Group {
+					continue
+				}
+				if q.Drained == nil {
+					known = false
+				} else if !*q.Drained {
+					drained = false
+				}
+			}
+		}
+		switch {
+		case !drained:
+			g.Drained = new(bool)
+		case !known:
+			g.Drained = nil
 		}
 	}
 }

@@ -46,10 +46,12 @@ func TestCombineRuns(t *testing.T) {
 		c, _ := deepCopy(&fx.Variants[0])
 		c.Produce.Latency.P99 = p99s[i]
 		c.Produce.Throughput.MsgsPerS = float64(5000 + i)
-		c.Consume.Groups[0].Lag.DrainMs = float64(100 + i)
+		d := float64(100 + i)
+		c.Consume.Groups[0].Lag.DrainMs = &d
 		runs[i] = *c
 	}
-	runs[3].Consume.Groups[0].Lag.DrainMs = -1 // never drained
+	runs[3].Consume.Groups[0].Lag.DrainMs = nil // never drained
+	runs[3].Consume.Groups[0].Drained = new(bool)
 	v, err := CombineRuns(runs)
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +74,9 @@ func TestCombineRuns(t *testing.T) {
 	}
 	if d := v.Repeats.Figures["consume.groups.realtime-monitoring.lag.drain_ms"]; d.Samples[3] != nil || len(d.Measured()) != 4 {
 		t.Errorf("drain samples %+v", d.Samples)
+	}
+	if g := v.Consume.Groups[0]; g.Drained == nil || *g.Drained {
+		t.Errorf("drained %v although a run did not drain", g.Drained)
 	}
 	// Histograms of all runs merged: five times the samples.
 	h, err := DecodeHistogram(v.Histograms["produce"])
@@ -185,8 +190,9 @@ func TestNoiseFloors(t *testing.T) {
 	cur := loadFixture(t)
 	p := &cur.Variants[0]
 	b := &base.Variants[0]
-	b.Consume.Groups[0].Lag.DrainMs = 0.001
-	p.Consume.Groups[0].Lag.DrainMs = 20.75             // +2,075,000%: under the 100 ms floor
+	b0, p0 := 0.001, 20.75
+	b.Consume.Groups[0].Lag.DrainMs = &b0
+	p.Consume.Groups[0].Lag.DrainMs = &p0               // +2,075,000%: under the 100 ms floor
 	p.Produce.Latency.P50 = b.Produce.Latency.P50 + 0.4 // under the 0.5 ms floor
 	p.E2E.Latency.P99 = b.E2E.Latency.P99 + 0.6         // over it
 	c := Compare(base, cur, DefaultTolerance)

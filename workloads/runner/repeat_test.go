@@ -69,8 +69,11 @@ matrix:
 		if err != nil || float64(h.Count()) != msgs[0]+msgs[1] {
 			t.Errorf("%s: merged histogram holds %d values, runs acknowledged %v (%v)", v.Name, h.Count(), msgs, err)
 		}
-		if v.Delivery.Lost != 0 || v.Delivery.Duplicated != 0 {
-			t.Errorf("%s: delivery %+v", v.Name, v.Delivery)
+		if d := v.Delivery; d == nil || d.Lost == nil || *d.Lost != 0 || d.Duplicated != 0 {
+			t.Errorf("%s: delivery %+v", v.Name, d)
+		}
+		if g := v.Consume.Groups[0]; g.Drained == nil || !*g.Drained || g.Lag.DrainMs == nil {
+			t.Errorf("%s: group drained %v in %v ms", v.Name, g.Drained, g.Lag.DrainMs)
 		}
 	}
 }
