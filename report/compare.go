@@ -568,5 +568,16 @@ func (t Tolerance) String() string {
 	for _, k := range t.sortedPaths() {
 		s += ", " + k + " " + t.PerFigure[k].String()
 	}
+	var fs []string
+	for k := range t.Floors {
+		fs = append(fs, k)
+	}
+	sort.Strings(fs)
+	for _, k := range fs {
+		s += ", floor " + k + " " + strconv.FormatFloat(t.Floors[k], 'g', -1, 64)
+	}
+	if t.Alpha > 0 && t.Alpha != stats.DefaultAlpha {
+		s += ", α " + strconv.FormatFloat(t.Alpha, 'g', -1, 64)
+	}
 	return s
 }
