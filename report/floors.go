@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -48,9 +49,14 @@ func (t Tolerance) FloorFor(path string) float64 {
 	if f, ok := t.Floors[path]; ok {
 		return f
 	}
-	for k, f := range t.Floors {
+	keys := make([]string, 0, len(t.Floors))
+	for k := range t.Floors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // overlapping patterns: the same one wins every time
+	for _, k := range keys {
 		if matchPath(k, path) {
-			return f
+			return t.Floors[k]
 		}
 	}
 	for _, r := range DefaultFloors {
