@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -219,7 +218,7 @@ type Delta struct {
 	// significantly so, when tested).
 	Improved bool   `json:"improved,omitempty"`
 	Note     string `json:"note,omitempty"`
-	format   string
+	Format   string `json:"-"`
 }
 
 // VariantComparison is every headline figure of one variant.
@@ -252,7 +251,6 @@ type Comparison struct {
 func (c *Comparison) Regressed() bool { return c != nil && c.Regressions > 0 }
 
 // Render writes the comparison as text, markdown or json (RenderComparison).
-func (c *Comparison) Render(w io.Writer, format string) error { return RenderComparison(w, c, format) }
 
 func resultLabel(r *Result) string {
 	if r == nil {
@@ -363,7 +361,7 @@ func method(nb, nc int, alpha float64) string {
 
 func compareFigure(f Figure, bv, cv *Variant, t Tolerance) Delta {
 	tol := t.For(f.Path)
-	d := Delta{Path: f.Path, Label: f.Label, Better: f.Better, format: f.Format,
+	d := Delta{Path: f.Path, Label: f.Label, Better: f.Better, Format: f.Format,
 		Floor: t.FloorFor(f.Path), BaseRuns: runCount(bv), CurRuns: runCount(cv)}
 	d.Gated = f.Better != Neutral && t.Gated(f.Path)
 	d.Group, _ = strings.CutPrefix(f.Section, "group ")
@@ -431,126 +429,6 @@ func compareFigure(f Figure, bv, cv *Variant, t Tolerance) Delta {
 	d.Worse = beyond && !d.Gated
 	d.Improved = better
 	return d
-}
-
-// label names the figure within width runes, shortening a group name
-// rather than the figure.
-func (d Delta) label(width int) string {
-	if d.Group == "" {
-		return truncate(d.Label, width)
-	}
-	room := width - len(d.Label) - 1
-	if room < 4 {
-		return truncate(d.Group+" "+d.Label, width)
-	}
-	return truncate(d.Group, room) + " " + d.Label
-}
-
-// Figure formatting for comparisons.
-func (d Delta) fmtDelta() string {
-	if !d.BaseOK || !d.CurOK {
-		return "-"
-	}
-	s := formatFigure(math.Abs(d.Abs), d.format)
-	switch {
-	case d.Abs > 0:
-		s = "+" + s
-	case d.Abs < 0:
-		s = "-" + s
-	}
-	return s
-}
-
-func (d Delta) fmtPct() string {
-	if d.Pct == nil {
-		// A zero baseline without a noise floor (lost 0 -> 3): the
-		// figure is new; within a floor of zero: no percentage.
-		if d.BaseOK && d.CurOK && d.Abs != 0 && d.Base == 0 && d.Floor == 0 {
-			return "new"
-		}
-		return "-"
-	}
-	return fmt.Sprintf("%+.1f%%", *d.Pct)
-}
-
-func (d Delta) status() string {
-	switch {
-	case d.Regression && d.Note != "":
-		return "REGRESSED (" + d.Note + ")"
-	case d.Regression:
-		return "REGRESSED"
-	case d.Worse:
-		return "worse (not gated)"
-	case d.Improved:
-		return "improved"
-	case d.Better == Neutral:
-		return ""
-	case d.Note != "":
-		return d.Note
-	case d.NotSignificant:
-		return "~"
-	}
-	return "ok"
-}
-
-// fmtP is the p-value column: "-" when the runs were not tested.
-func (d Delta) fmtP() string {
-	if d.P == nil {
-		return "-"
-	}
-	if *d.P < 0.001 {
-		return "<0.001"
-	}
-	return strconv.FormatFloat(*d.P, 'f', 3, 64)
-}
-
-func sideValue(x float64, ok bool, format string) string {
-	if !ok {
-		return "-"
-	}
-	return formatFigure(x, format)
-}
-
-// sideSpread is a side's value with the spread of its runs: "8.140 ±0.6",
-// the larger distance from the median to a bound of its confidence
-// interval, to two significant digits at most and no finer than the
-// figure's own format; nothing when that rounds to zero.
-func sideSpread(x float64, ok bool, ci *CI, format string) string {
-	s := sideValue(x, ok, format)
-	if !ok || ci == nil {
-		return s
-	}
-	if sp := fmtSpread(math.Max(ci.Hi-x, x-ci.Lo), format); sp != "" {
-		s += " ±" + sp
-	}
-	return s
-}
-
-// fmtSpread formats a spread, "" when it rounds to zero.
-func fmtSpread(x float64, format string) string {
-	if format == "pct" {
-		x *= 100
-	}
-	maxDec := map[string]int{"int": 0, "f1": 1, "f2": 2, "f3": 3, "pct": 1, "ms": 3}[format]
-	if format == "" {
-		maxDec = 3
-	}
-	dec := 0
-	if x > 0 {
-		dec = max(0, 1-int(math.Floor(math.Log10(x))))
-	}
-	dec = min(dec, maxDec)
-	if math.Round(x*math.Pow10(dec)) == 0 {
-		return ""
-	}
-	s := strconv.FormatFloat(x, 'f', dec, 64)
-	if format == "int" {
-		s = groupThousands(s)
-	}
-	if format == "pct" {
-		s += "%"
-	}
-	return s
 }
 
 // SortedTolerancePaths lists per-figure tolerances in a stable order.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -53,7 +55,7 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 	for _, l := range wrap("tolerance: "+c.Tolerance.String(), textWidth-2, "  ") {
 		o.line("  " + l)
 	}
-	common := c.commonMethod()
+	common := commonMethod(c)
 	if common != "" {
 		for _, l := range wrap("method: "+common, textWidth-2, "  ") {
 			o.line("  " + l)
@@ -83,8 +85,8 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 		valW := 10
 		for _, d := range rows {
 			tested = tested || d.P != nil
-			valW = max(valW, utf8.RuneCountInString(sideSpread(d.Base, d.BaseOK, d.BaseCI, d.format))+2,
-				utf8.RuneCountInString(sideSpread(d.Cur, d.CurOK, d.CurCI, d.format))+2)
+			valW = max(valW, utf8.RuneCountInString(sideSpread(d.Base, d.BaseOK, d.BaseCI, d.Format))+2,
+				utf8.RuneCountInString(sideSpread(d.Cur, d.CurOK, d.CurCI, d.Format))+2)
 		}
 		o.line("")
 		if vc.Method != "" && common == "" {
@@ -96,7 +98,7 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 			if !tested {
 				return ""
 			}
-			return padLeft(" "+d.fmtP(), 8)
+			return padLeft(" "+fmtP(d), 8)
 		}
 		head := "  " + padRight(truncate(vc.Name, labelW), labelW) + padLeft("baseline", valW) + padLeft("current", valW) +
 			padLeft("delta", 10) + padLeft("%", 8)
@@ -105,10 +107,10 @@ func renderComparison(o *errWriter, c *Comparison, changesOnly bool) error {
 		}
 		o.line(head + "  status")
 		for _, d := range rows {
-			o.line("  " + padRight(d.label(labelW-1), labelW) +
-				padLeft(" "+sideSpread(d.Base, d.BaseOK, d.BaseCI, d.format), valW) +
-				padLeft(" "+sideSpread(d.Cur, d.CurOK, d.CurCI, d.format), valW) +
-				padLeft(" "+d.fmtDelta(), 10) + padLeft(" "+d.fmtPct(), 8) + pcol(d) + "  " + d.status())
+			o.line("  " + padRight(deltaLabel(d, labelW-1), labelW) +
+				padLeft(" "+sideSpread(d.Base, d.BaseOK, d.BaseCI, d.Format), valW) +
+				padLeft(" "+sideSpread(d.Cur, d.CurOK, d.CurCI, d.Format), valW) +
+				padLeft(" "+fmtDelta(d), 10) + padLeft(" "+fmtPct(d), 8) + pcol(d) + "  " + deltaStatus(d))
 		}
 	}
 	return o.err
@@ -131,7 +133,7 @@ func renderComparisonMarkdown(o *errWriter, c *Comparison, changesOnly bool) {
 			o.printf("- **%s**: %s\n", mdEscape(vc.Name), what)
 		}
 	}
-	if common := c.commonMethod(); common != "" {
+	if common := commonMethod(c); common != "" {
 		o.printf("Method: %s.\n", mdEscape(common))
 	} else {
 		for _, vc := range c.Variants {
@@ -159,7 +161,7 @@ func renderComparisonMarkdown(o *errWriter, c *Comparison, changesOnly bool) {
 				o.printf("\n| variant | figure | baseline | current | delta | %% |%s |\n|---|---|---:|---:|---:|---:|%s---|\n", pHead, pAlign)
 				header = true
 			}
-			st := d.status()
+			st := deltaStatus(d)
 			switch {
 			case d.Regression:
 				st = "❌ " + st
@@ -168,11 +170,11 @@ func renderComparisonMarkdown(o *errWriter, c *Comparison, changesOnly bool) {
 			}
 			p := ""
 			if tested {
-				p = " " + d.fmtP() + " |"
+				p = " " + fmtP(d) + " |"
 			}
-			o.printf("| %s | %s | %s | %s | %s | %s |%s %s |\n", mdEscape(vc.Name), mdEscape(d.label(60)),
-				sideSpread(d.Base, d.BaseOK, d.BaseCI, d.format), sideSpread(d.Cur, d.CurOK, d.CurCI, d.format),
-				d.fmtDelta(), d.fmtPct(), p, mdEscape(st))
+			o.printf("| %s | %s | %s | %s | %s | %s |%s %s |\n", mdEscape(vc.Name), mdEscape(deltaLabel(d, 60)),
+				sideSpread(d.Base, d.BaseOK, d.BaseCI, d.Format), sideSpread(d.Cur, d.CurOK, d.CurCI, d.Format),
+				fmtDelta(d), fmtPct(d), p, mdEscape(st))
 		}
 	}
 	if changesOnly && !header {
@@ -183,7 +185,7 @@ func renderComparisonMarkdown(o *errWriter, c *Comparison, changesOnly bool) {
 
 // commonMethod is the method of every compared variant when they share
 // one ("" otherwise), so it is said once.
-func (c *Comparison) commonMethod() string {
+func commonMethod(c *Comparison) string {
 	m := ""
 	for _, vc := range c.Variants {
 		if vc.Missing != "" {
@@ -195,4 +197,75 @@ func (c *Comparison) commonMethod() string {
 		m = vc.Method
 	}
 	return m
+}
+
+// label names the figure within width runes, shortening a group name
+// rather than the figure.
+func deltaLabel(d Delta, width int) string {
+	if d.Group == "" {
+		return truncate(d.Label, width)
+	}
+	room := width - len(d.Label) - 1
+	if room < 4 {
+		return truncate(d.Group+" "+d.Label, width)
+	}
+	return truncate(d.Group, room) + " " + d.Label
+}
+
+// Figure formatting for comparisons.
+func fmtDelta(d Delta) string {
+	if !d.BaseOK || !d.CurOK {
+		return "-"
+	}
+	s := formatFigure(math.Abs(d.Abs), d.Format)
+	switch {
+	case d.Abs > 0:
+		s = "+" + s
+	case d.Abs < 0:
+		s = "-" + s
+	}
+	return s
+}
+
+func fmtPct(d Delta) string {
+	if d.Pct == nil {
+		// A zero baseline without a noise floor (lost 0 -> 3): the
+		// figure is new; within a floor of zero: no percentage.
+		if d.BaseOK && d.CurOK && d.Abs != 0 && d.Base == 0 && d.Floor == 0 {
+			return "new"
+		}
+		return "-"
+	}
+	return fmt.Sprintf("%+.1f%%", *d.Pct)
+}
+
+func deltaStatus(d Delta) string {
+	switch {
+	case d.Regression && d.Note != "":
+		return "REGRESSED (" + d.Note + ")"
+	case d.Regression:
+		return "REGRESSED"
+	case d.Worse:
+		return "worse (not gated)"
+	case d.Improved:
+		return "improved"
+	case d.Better == Neutral:
+		return ""
+	case d.Note != "":
+		return d.Note
+	case d.NotSignificant:
+		return "~"
+	}
+	return "ok"
+}
+
+// fmtP is the p-value column: "-" when the runs were not tested.
+func fmtP(d Delta) string {
+	if d.P == nil {
+		return "-"
+	}
+	if *d.P < 0.001 {
+		return "<0.001"
+	}
+	return strconv.FormatFloat(*d.P, 'f', 3, 64)
 }

@@ -62,8 +62,8 @@ func TestCompareDirections(t *testing.T) {
 	if d.Pct == nil || *d.Pct > -19.99 || *d.Pct < -20.01 || d.Abs >= 0 || d.Direction != "higher" {
 		t.Errorf("throughput delta %+v pct %v", d, d.Pct)
 	}
-	if d := findDelta(t, c, "path", "delivery.lost"); d.Pct != nil || d.fmtPct() != "new" {
-		t.Errorf("pct of a zero baseline: %v", d.fmtPct())
+	if d := findDelta(t, c, "path", "delivery.lost"); d.Pct != nil || fmtPct(d) != "new" {
+		t.Errorf("pct of a zero baseline: %v", fmtPct(d))
 	}
 	// Other variants are untouched.
 	for _, vc := range c.Variants[1:] {

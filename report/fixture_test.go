@@ -3,7 +3,6 @@ package report
 import (
 	"encoding/json"
 	"flag"
-	"github.com/kbench/kbench/keying"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/kbench/kbench/keying"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and the testdata fixture")

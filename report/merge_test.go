@@ -1,12 +1,13 @@
 package report
 
 import (
-	"github.com/kbench/kbench/keying"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kbench/kbench/keying"
 )
 
 // shardOf builds one shard's variant from recorded latencies and loads.

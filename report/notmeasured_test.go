@@ -67,8 +67,8 @@ func TestCompareNotMeasured(t *testing.T) {
 	if d == nil || !d.Regression || d.Improved || d.CurOK || !c.Regressed() {
 		t.Fatalf("failover 3000 ms -> not measured: %+v", d)
 	}
-	if d.fmtDelta() != "-" || d.fmtPct() != "-" {
-		t.Errorf("delta shown as %q %q", d.fmtDelta(), d.fmtPct())
+	if fmtDelta(*d) != "-" || fmtPct(*d) != "-" {
+		t.Errorf("delta shown as %q %q", fmtDelta(*d), fmtPct(*d))
 	}
 	// "best" ignores what was not measured.
 	a, b := mk(Float(3000)).Variants[0], mk(nil).Variants[0]

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -36,72 +35,6 @@ func RenderJSON(w io.Writer, r *Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
-}
-
-// formatFigure formats a figure value for tables.
-func formatFigure(x float64, format string) string {
-	switch format {
-	case "int":
-		return groupThousands(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
-	case "f1":
-		return groupThousands(strconv.FormatFloat(x, 'f', 1, 64))
-	case "f2":
-		return groupThousands(strconv.FormatFloat(x, 'f', 2, 64))
-	case "f3":
-		return strconv.FormatFloat(x, 'f', 3, 64)
-	case "pct":
-		return strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
-	case "ms":
-		return formatMs(x)
-	}
-	return strconv.FormatFloat(x, 'g', 6, 64)
-}
-
-// formatOptMs is formatMs of a figure that may not have been measured.
-func formatOptMs(x *float64) string {
-	if x == nil {
-		return "-"
-	}
-	return formatMs(*x)
-}
-
-// formatMs keeps about four significant digits.
-func formatMs(x float64) string {
-	a := math.Abs(x)
-	switch {
-	case a == 0:
-		return "0"
-	case a < 10:
-		return strconv.FormatFloat(x, 'f', 3, 64)
-	case a < 100:
-		return strconv.FormatFloat(x, 'f', 2, 64)
-	case a < 1000:
-		return strconv.FormatFloat(x, 'f', 1, 64)
-	}
-	return groupThousands(strconv.FormatFloat(x, 'f', 0, 64))
-}
-
-func groupThousands(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := b.String()
-	if hasFrac {
-		out += "." + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
 }
 
 // cell is one formatted figure of one variant.

@@ -166,8 +166,8 @@ func TestCompareNotSignificant(t *testing.T) {
 	cur := mk(8, 21, 9, 6, 19) // median 9 vs 7: +28%, overlapping runs
 	c := Compare(base, cur, DefaultTolerance)
 	d := findDelta(t, c, fx.Variants[0].Name, "produce.latency_ms.p99")
-	if d.Regression || !d.NotSignificant || d.status() != "~" || d.P == nil || *d.P < 0.05 {
-		t.Errorf("overlapping runs: %+v (status %q)", d, d.status())
+	if d.Regression || !d.NotSignificant || deltaStatus(d) != "~" || d.P == nil || *d.P < 0.05 {
+		t.Errorf("overlapping runs: %+v (status %q)", d, deltaStatus(d))
 	}
 	var buf bytes.Buffer
 	if err := RenderComparison(&buf, &c, "text"); err != nil {
@@ -197,8 +197,8 @@ func TestNoiseFloors(t *testing.T) {
 	p.E2E.Latency.P99 = b.E2E.Latency.P99 + 0.6         // over it
 	c := Compare(base, cur, DefaultTolerance)
 	drain := findDelta(t, c, "path", "consume.groups.realtime-monitoring.lag.drain_ms")
-	if drain.Regression || drain.Pct != nil || drain.fmtPct() != "-" || drain.Floor != 100 {
-		t.Errorf("drain on a near-zero baseline: %+v %s", drain, drain.fmtPct())
+	if drain.Regression || drain.Pct != nil || fmtPct(drain) != "-" || drain.Floor != 100 {
+		t.Errorf("drain on a near-zero baseline: %+v %s", drain, fmtPct(drain))
 	}
 	if d := findDelta(t, c, "path", "produce.latency_ms.p50"); d.Regression {
 		t.Errorf("p50 +0.4 ms regressed: %+v", d)
@@ -255,7 +255,7 @@ func TestGatedByDefault(t *testing.T) {
 	cur.Variants[0].Produce.Latency.Max *= 3
 	if c := Compare(base, cur, DefaultTolerance); c.Regressed() {
 		t.Errorf("max x3 regressed by default")
-	} else if d := findDelta(t, c, "path", "produce.latency_ms.max"); !d.Worse || d.status() != "worse (not gated)" {
+	} else if d := findDelta(t, c, "path", "produce.latency_ms.max"); !d.Worse || deltaStatus(d) != "worse (not gated)" {
 		t.Errorf("max: %+v", d)
 	}
 	tol, _ := ParseTolerance([]string{"produce.latency_ms.max=50%"})
