@@ -92,9 +92,9 @@ func Figures(vs ...*Variant) []Figure {
 		}
 		out = append(out, f)
 	}
-	for _, g := range groupNames(vs...) {
+	for _, g := range GroupNames(vs...) {
 		for _, f := range groupFigures {
-			f.Path = sprintf(f.Path, quoteSeg(g))
+			f.Path = sprintf(f.Path, QuoteSeg(g))
 			f.Section = "group " + g
 			out = append(out, f)
 		}

@@ -1,40 +1,41 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 )
 
-// formatFigure formats a figure value for tables.
-func formatFigure(x float64, format string) string {
+// FormatFigure formats a figure value for tables.
+func FormatFigure(x float64, format string) string {
 	switch format {
 	case "int":
-		return groupThousands(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
+		return GroupThousands(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
 	case "f1":
-		return groupThousands(strconv.FormatFloat(x, 'f', 1, 64))
+		return GroupThousands(strconv.FormatFloat(x, 'f', 1, 64))
 	case "f2":
-		return groupThousands(strconv.FormatFloat(x, 'f', 2, 64))
+		return GroupThousands(strconv.FormatFloat(x, 'f', 2, 64))
 	case "f3":
 		return strconv.FormatFloat(x, 'f', 3, 64)
 	case "pct":
 		return strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
 	case "ms":
-		return formatMs(x)
+		return FormatMs(x)
 	}
 	return strconv.FormatFloat(x, 'g', 6, 64)
 }
 
-// formatOptMs is formatMs of a figure that may not have been measured.
-func formatOptMs(x *float64) string {
+// FormatOptMs is FormatMs of a figure that may not have been measured.
+func FormatOptMs(x *float64) string {
 	if x == nil {
 		return "-"
 	}
-	return formatMs(*x)
+	return FormatMs(*x)
 }
 
-// formatMs keeps about four significant digits.
-func formatMs(x float64) string {
+// FormatMs keeps about four significant digits.
+func FormatMs(x float64) string {
 	a := math.Abs(x)
 	switch {
 	case a == 0:
@@ -46,10 +47,10 @@ func formatMs(x float64) string {
 	case a < 1000:
 		return strconv.FormatFloat(x, 'f', 1, 64)
 	}
-	return groupThousands(strconv.FormatFloat(x, 'f', 0, 64))
+	return GroupThousands(strconv.FormatFloat(x, 'f', 0, 64))
 }
 
-func groupThousands(s string) string {
+func GroupThousands(s string) string {
 	neg := strings.HasPrefix(s, "-")
 	if neg {
 		s = s[1:]
@@ -72,30 +73,30 @@ func groupThousands(s string) string {
 	return out
 }
 
-func sideValue(x float64, ok bool, format string) string {
+func SideValue(x float64, ok bool, format string) string {
 	if !ok {
 		return "-"
 	}
-	return formatFigure(x, format)
+	return FormatFigure(x, format)
 }
 
-// sideSpread is a side's value with the spread of its runs: "8.140 ±0.6",
+// SideSpread is a side's value with the spread of its runs: "8.140 ±0.6",
 // the larger distance from the median to a bound of its confidence
 // interval, to two significant digits at most and no finer than the
 // figure's own format; nothing when that rounds to zero.
-func sideSpread(x float64, ok bool, ci *CI, format string) string {
-	s := sideValue(x, ok, format)
+func SideSpread(x float64, ok bool, ci *CI, format string) string {
+	s := SideValue(x, ok, format)
 	if !ok || ci == nil {
 		return s
 	}
-	if sp := fmtSpread(math.Max(ci.Hi-x, x-ci.Lo), format); sp != "" {
+	if sp := FormatSpread(math.Max(ci.Hi-x, x-ci.Lo), format); sp != "" {
 		s += " ±" + sp
 	}
 	return s
 }
 
-// fmtSpread formats a spread, "" when it rounds to zero.
-func fmtSpread(x float64, format string) string {
+// FormatSpread formats a spread, "" when it rounds to zero.
+func FormatSpread(x float64, format string) string {
 	if format == "pct" {
 		x *= 100
 	}
@@ -113,10 +114,15 @@ func fmtSpread(x float64, format string) string {
 	}
 	s := strconv.FormatFloat(x, 'f', dec, 64)
 	if format == "int" {
-		s = groupThousands(s)
+		s = GroupThousands(s)
 	}
 	if format == "pct" {
 		s += "%"
 	}
 	return s
+}
+
+// FormatValue is a gate value as shown: up to four decimals, no trailing zeros.
+func FormatValue(x float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", x), "0"), ".")
 }

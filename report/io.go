@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -36,20 +37,36 @@ func (e *FormatError) Error() string {
 }
 func (e *FormatError) Unwrap() error { return e.Err }
 
-// WriteResult writes r as indented JSON to path (atomically: a temporary
-// file renamed into place).
+// WriteResult writes r as indented JSON to path, atomically.
 func WriteResult(path string, r *Result) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".result-*.json")
+	return WriteFileAtomic(path, func(w io.Writer) error { return WriteJSON(w, r) })
+}
+
+// WriteFileAtomic writes path through write into a temporary file beside
+// it, renamed into place once complete: a reader (or a run cut short)
+// never sees half a file.
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := RenderJSON(tmp, r); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// WriteJSON writes r as indented JSON: result.json's format.
+func WriteJSON(w io.Writer, r *Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
 }

@@ -33,9 +33,9 @@ var notFigures = map[string]string{
 	"name":       "the name is a string",
 }
 
-// splitPath splits a dotted path, honouring double-quoted segments. It
+// SplitPath splits a dotted path, honouring double-quoted segments. It
 // returns the byte offset of each segment for error positions.
-func splitPath(p string) (segs []string, offs []int, err error) {
+func SplitPath(p string) (segs []string, offs []int, err error) {
 	i := 0
 	for {
 		start := i
@@ -43,12 +43,12 @@ func splitPath(p string) (segs []string, offs []int, err error) {
 		if i < len(p) && p[i] == '"' {
 			j := strings.IndexByte(p[i+1:], '"')
 			if j < 0 {
-				return nil, nil, &pathError{Offset: i, Msg: "unterminated quoted segment"}
+				return nil, nil, &PathError{Offset: i, Msg: "unterminated quoted segment"}
 			}
 			seg = p[i+1 : i+1+j]
 			i += j + 2
 			if i < len(p) && p[i] != '.' {
-				return nil, nil, &pathError{Offset: i, Msg: "expected '.' after quoted segment"}
+				return nil, nil, &PathError{Offset: i, Msg: "expected '.' after quoted segment"}
 			}
 		} else {
 			j := strings.IndexByte(p[i:], '.')
@@ -59,7 +59,7 @@ func splitPath(p string) (segs []string, offs []int, err error) {
 			i += j
 		}
 		if seg == "" {
-			return nil, nil, &pathError{Offset: start, Msg: "empty path segment"}
+			return nil, nil, &PathError{Offset: start, Msg: "empty path segment"}
 		}
 		segs = append(segs, seg)
 		offs = append(offs, start)
@@ -68,17 +68,17 @@ func splitPath(p string) (segs []string, offs []int, err error) {
 		}
 		i++ // the dot
 		if i >= len(p) {
-			return nil, nil, &pathError{Offset: i, Msg: "path ends with '.'"}
+			return nil, nil, &PathError{Offset: i, Msg: "path ends with '.'"}
 		}
 	}
 }
 
-type pathError struct {
+type PathError struct {
 	Offset int
 	Msg    string
 }
 
-func (e *pathError) Error() string { return e.Msg }
+func (e *PathError) Error() string { return e.Msg }
 
 func jsonName(f reflect.StructField) string {
 	tag := f.Tag.Get("json")
@@ -119,19 +119,19 @@ func isNumber(k reflect.Kind) bool {
 	return false
 }
 
-// checkPath validates a path against the Variant type without any data.
-func checkPath(segs []string, offs []int) error {
+// CheckPath validates a path against the Variant type without any data.
+func CheckPath(segs []string, offs []int) error {
 	t := variantType
 	for i := 0; i < len(segs); i++ {
 		seg := segs[i]
 		switch t.Kind() {
 		case reflect.Struct:
 			if i == 0 && notFigures[seg] != "" {
-				return &pathError{offs[i], fmt.Sprintf("%q cannot be gated: %s", seg, notFigures[seg])}
+				return &PathError{offs[i], fmt.Sprintf("%q cannot be gated: %s", seg, notFigures[seg])}
 			}
 			f, ok := fieldByJSON(t, seg)
 			if !ok {
-				return &pathError{offs[i], fmt.Sprintf("unknown field %q in %s (known: %s)",
+				return &PathError{offs[i], fmt.Sprintf("unknown field %q in %s (known: %s)",
 					seg, prefix(segs, i), strings.Join(fieldNames(t, i == 0), ", "))}
 			}
 			t = deref(f.Type)
@@ -139,23 +139,23 @@ func checkPath(segs []string, offs []int) error {
 			if t.Elem() == reflect.TypeOf(Group{}) {
 				// any name: existence is checked against the data
 			} else if _, err := strconv.Atoi(seg); err != nil {
-				return &pathError{offs[i], fmt.Sprintf("%s is a list: expected a number after it, got %q", prefix(segs, i), seg)}
+				return &PathError{offs[i], fmt.Sprintf("%s is a list: expected a number after it, got %q", prefix(segs, i), seg)}
 			}
 			t = deref(t.Elem())
 		default:
-			return &pathError{offs[i], fmt.Sprintf("%s is a number; nothing below it (%q)", prefix(segs, i), seg)}
+			return &PathError{offs[i], fmt.Sprintf("%s is a number; nothing below it (%q)", prefix(segs, i), seg)}
 		}
 	}
 	switch {
 	case isNumber(t.Kind()):
 		return nil
 	case t.Kind() == reflect.Struct:
-		return &pathError{offs[len(offs)-1], fmt.Sprintf("%s is not a number; choose one of: %s",
+		return &PathError{offs[len(offs)-1], fmt.Sprintf("%s is not a number; choose one of: %s",
 			strings.Join(segs, "."), strings.Join(fieldNames(t, false), ", "))}
 	case t.Kind() == reflect.Slice:
-		return &pathError{offs[len(offs)-1], fmt.Sprintf("%s is a list; add an element", strings.Join(segs, "."))}
+		return &PathError{offs[len(offs)-1], fmt.Sprintf("%s is a list; add an element", strings.Join(segs, "."))}
 	default:
-		return &pathError{offs[len(offs)-1], fmt.Sprintf("%s is not a number", strings.Join(segs, "."))}
+		return &PathError{offs[len(offs)-1], fmt.Sprintf("%s is not a number", strings.Join(segs, "."))}
 	}
 }
 
@@ -188,7 +188,7 @@ func fieldByJSON(t reflect.Type, name string) (reflect.StructField, bool) {
 	return reflect.StructField{}, false
 }
 
-// ErrNoData-style failures: lookup returns an error whenever the figure was
+// ErrNoData-style failures: LookupSegs returns an error whenever the figure was
 // not measured, so a gate on it fails instead of passing on a zero.
 
 // NotMeasuredError is a figure that nothing measured: a gate on it fails
@@ -205,8 +205,8 @@ func (e *NotMeasuredError) Error() string {
 	return e.Path + ": not measured: " + e.Reason
 }
 
-// lookup resolves an already validated path against a variant.
-func lookup(v *Variant, segs []string) (float64, error) {
+// LookupSegs resolves an already validated path against a variant.
+func LookupSegs(v *Variant, segs []string) (float64, error) {
 	full := strings.Join(segs, ".")
 	if err := noData(v, segs); err != nil {
 		return 0, &NotMeasuredError{full, err.Error()}
@@ -345,28 +345,28 @@ func noData(v *Variant, segs []string) error {
 // Lookup returns the figure at a dotted path of v (see the path rules
 // above). Unknown paths and figures that were not measured are errors.
 func Lookup(v *Variant, path string) (float64, error) {
-	segs, offs, err := splitPath(path)
+	segs, offs, err := SplitPath(path)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := checkPath(segs, offs); err != nil {
+	if err := CheckPath(segs, offs); err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-	return lookup(v, segs)
+	return LookupSegs(v, segs)
 }
 
 // ValidatePath checks a dotted path against the result model.
 func ValidatePath(path string) error {
-	segs, offs, err := splitPath(path)
+	segs, offs, err := SplitPath(path)
 	if err == nil {
-		err = checkPath(segs, offs)
+		err = CheckPath(segs, offs)
 	}
 	return err
 }
 
-// groupNames returns the union of group names of variants, in order of
+// GroupNames returns the union of group names of variants, in order of
 // first appearance.
-func groupNames(vs ...*Variant) []string {
+func GroupNames(vs ...*Variant) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, v := range vs {
@@ -383,8 +383,8 @@ func groupNames(vs ...*Variant) []string {
 	return out
 }
 
-// quoteSeg quotes a path segment when it contains a dot.
-func quoteSeg(s string) string {
+// QuoteSeg quotes a path segment when it contains a dot.
+func QuoteSeg(s string) string {
 	if strings.Contains(s, ".") {
 		return `"` + s + `"`
 	}

@@ -59,7 +59,7 @@ func (f *FigureRuns) Measured() []float64 {
 
 // runs returns the figure's samples of v when v combines several runs, or
 // nil for a single run.
-func (v *Variant) runs(path string) *FigureRuns {
+func (v *Variant) Runs(path string) *FigureRuns {
 	if v == nil || v.Repeats == nil || v.Repeats.Runs < 2 {
 		return nil
 	}
@@ -70,9 +70,9 @@ func (v *Variant) runs(path string) *FigureRuns {
 // way is allocated when alloc is set; otherwise the figure is not there
 // to change and field is invalid.
 func figureValue(v *Variant, path string, alloc bool) (field, parent reflect.Value, err error) {
-	segs, offs, err := splitPath(path)
+	segs, offs, err := SplitPath(path)
 	if err == nil {
-		err = checkPath(segs, offs)
+		err = CheckPath(segs, offs)
 	}
 	if err != nil {
 		return field, parent, fmt.Errorf("%s: %w", path, err)
@@ -102,8 +102,8 @@ func figureValue(v *Variant, path string, alloc bool) (field, parent reflect.Val
 	return cur, parent, nil
 }
 
-// setFigure stores x at path (rounded for integer fields).
-func setFigure(v *Variant, path string, x float64) error {
+// SetFigure stores x at path (rounded for integer fields).
+func SetFigure(v *Variant, path string, x float64) error {
 	f, _, err := figureValue(v, path, true)
 	if err != nil {
 		return err
@@ -125,12 +125,12 @@ func setFigure(v *Variant, path string, x float64) error {
 	return nil
 }
 
-// setNotMeasured marks the figure at path as not measured, the way the
+// SetNotMeasured marks the figure at path as not measured, the way the
 // result model spells it: a null pointer, or a latency summary without
 // samples. Other figures are "not measured" for reasons every run shares
 // (no consumer group, no partition load), so the median run already
 // says so.
-func setNotMeasured(v *Variant, path string) error {
+func SetNotMeasured(v *Variant, path string) error {
 	f, parent, err := figureValue(v, path, false)
 	if err != nil || !f.IsValid() {
 		return err

@@ -1,6 +1,17 @@
-// Package report holds the one serialisable Result model of a kbench run, the
-// recorders that fill it (HDR histograms), and everything that reads it:
-// renderers, gates and baseline comparison.
+// Package report is the Result model of a kbench run: the one serialisable
+// struct every other step reads (result.json is it marshalled), how its
+// figures are addressed by dotted path (Lookup), the headline Figures and
+// their formatting, the comparison and tolerance model a baseline
+// comparison fills, and reading and writing result files (results written
+// before "not measured" was null load with that meaning).
+//
+// The pipeline around it, one package per step:
+//
+//	report/recorder      HDR histograms the runner records into (no plotting)
+//	report/verdict       gates, baseline comparison, and the one pass/fail verdict
+//	report/merge         shards of a sharded run, and repeated runs, into one result
+//	report/render        text, Markdown, CSV, JSON and comparison renderings
+//	report/render/html   the self-contained HTML report (links gonum/plot)
 package report
 
 import (

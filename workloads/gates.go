@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/verdict"
 )
 
 // checkGate validates one gate expression before any load is sent: its
-// grammar and path against the result model (report.ParseGate), and the
+// grammar and path against the result model (verdict.ParseGate), and the
 // consumer group it names against the experiment's groups. The error names
 // the gate.
 func checkGate(expr string, exp *Experiment) error {
-	g, err := report.ParseGate(expr)
+	g, err := verdict.ParseGate(expr)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,9 @@ import (
 
 	"github.com/kbench/kbench/internal/exitcode"
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/merge"
+	"github.com/kbench/kbench/report/render"
+	"github.com/kbench/kbench/report/verdict"
 )
 
 func init() { subcommands = append(subcommands, newCompareCmd) }
@@ -80,7 +83,7 @@ figure is one sample, the baseline figure their median, tested like repeated run
 	fl.StringArrayVar(&f.floors, "floor", nil, "noise floor of a figure: PATH=VALUE in its unit (repeatable); changes within it never count")
 	fl.Float64Var(&f.alpha, "alpha", 0.05, "significance level of the Mann-Whitney U test on repeated runs")
 	fl.StringVar(&f.history, "history", "", "baseline: the last --last results of the experiment stored in DIR")
-	fl.IntVar(&f.last, "last", report.DefaultHistory, "with --history: how many stored results make the baseline")
+	fl.IntVar(&f.last, "last", merge.DefaultHistory, "with --history: how many stored results make the baseline")
 	return cmd
 }
 
@@ -119,16 +122,16 @@ func runCompare(cmd *cobra.Command, args []string, f *compareFlags) error {
 		}
 		b, name := base, baseName
 		if f.history != "" {
-			hist, paths, err := report.ReadHistory(f.history, cur.Experiment, f.last, cur)
+			hist, paths, err := merge.ReadHistory(f.history, cur.Experiment, f.last, cur)
 			if err != nil {
 				return exitcode.With(exitcode.Config, err)
 			}
-			if b, err = report.HistoryBaseline(hist); err != nil {
+			if b, err = merge.HistoryBaseline(hist); err != nil {
 				return exitcode.With(exitcode.Config, err)
 			}
-			name = report.HistoryLabel(f.history, paths)
+			name = merge.HistoryLabel(f.history, paths)
 		}
-		c := report.Compare(b, cur, tol)
+		c := verdict.Compare(b, cur, tol)
 		if f.history != "" {
 			c.Baseline = name
 		} else {
@@ -147,7 +150,7 @@ func runCompare(cmd *cobra.Command, args []string, f *compareFlags) error {
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			if err := report.RenderComparison(w, &cs[i], f.format); err != nil {
+			if err := render.RenderComparison(w, &cs[i], f.format); err != nil {
 				return err
 			}
 		}

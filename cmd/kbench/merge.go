@@ -10,6 +10,9 @@ import (
 
 	"github.com/kbench/kbench/internal/exitcode"
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/merge"
+	"github.com/kbench/kbench/report/render"
+	"github.com/kbench/kbench/report/verdict"
 )
 
 func init() { subcommands = append(subcommands, newMergeCmd) }
@@ -32,7 +35,7 @@ pass --gate to evaluate more on the merged figures. A failed gate exits 3.`,
   kbench merge a.json b.json -o merged.json --gate 'produce.throughput.msgs_per_s >= 100000'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := report.ParseGates(gates); err != nil {
+			if _, err := verdict.ParseGates(gates); err != nil {
 				return exitcode.With(exitcode.Config, err)
 			}
 			paths, err := expandGlobs(args)
@@ -47,30 +50,30 @@ pass --gate to evaluate more on the merged figures. A failed gate exits 3.`,
 				}
 				shards = append(shards, r)
 			}
-			merged, err := report.Merge(shards)
+			merged, err := merge.Merge(shards)
 			if err != nil {
 				return exitcode.With(exitcode.Config, err)
 			}
 			// The experiment's own gates (deferred by the shards, already
 			// evaluated by Merge) and the extra ones, per variant.
 			if len(gates) > 0 {
-				checks := report.Checks{PerVariant: map[string][]string{}}
+				checks := verdict.Checks{PerVariant: map[string][]string{}}
 				for _, v := range merged.Variants {
 					checks.PerVariant[v.Name] = append(deferredGates(shards, v.Name), gates...)
 				}
-				if _, err := report.Decide(merged, checks); err != nil {
+				if _, err := verdict.Decide(merged, checks); err != nil {
 					return exitcode.With(exitcode.Config, err)
 				}
 			}
 			if out == "" || out == "-" {
-				err = report.RenderJSON(cmd.OutOrStdout(), merged)
+				err = render.RenderJSON(cmd.OutOrStdout(), merged)
 			} else {
 				err = report.WriteResult(out, merged)
 			}
 			if err != nil {
 				return err
 			}
-			if report.FailedGates(merged) > 0 {
+			if verdict.FailedGates(merged) > 0 {
 				return silent(exitcode.GateFailed)
 			}
 			return nil

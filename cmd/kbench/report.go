@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kbench/kbench/internal/exitcode"
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/recorder"
+	"github.com/kbench/kbench/report/verdict"
 )
 
 func init() { subcommands = append(subcommands, newReportCmd) }
@@ -28,20 +29,13 @@ func readResultArg(path string) (*report.Result, error) {
 	return r, err
 }
 
-// writeOutput writes through render to file (or stdout when file is "" or "-").
+// writeOutput writes through render to file (atomically), or to stdout
+// when file is "" or "-".
 func writeOutput(cmd *cobra.Command, file string, render func(io.Writer) error) error {
 	if file == "" || file == "-" {
 		return render(cmd.OutOrStdout())
 	}
-	f, err := os.Create(file)
-	if err != nil {
-		return err
-	}
-	if err := render(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return report.WriteFileAtomic(file, render)
 }
 
 func newReportCmd() *cobra.Command {
@@ -62,10 +56,10 @@ format (VARIANT.NAME.hgrm, milliseconds) for HdrHistogram's plotting tools.`,
   kbench report results/result.json --hgrm hgrm/ --gate 'skew.max_mean <= 1.5'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validFormat(format, report.Formats) {
-				return exitcode.Configf("unknown --format %q (want %s)", format, strings.Join(report.Formats, ", "))
+			if !validFormat(format, formats) {
+				return exitcode.Configf("unknown --format %q (want %s)", format, strings.Join(formats, ", "))
 			}
-			if _, err := report.ParseGates(gates); err != nil {
+			if _, err := verdict.ParseGates(gates); err != nil {
 				return exitcode.With(exitcode.Config, err)
 			}
 			r, err := readResultArg(args[0])
@@ -73,18 +67,18 @@ format (VARIANT.NAME.hgrm, milliseconds) for HdrHistogram's plotting tools.`,
 				return err
 			}
 			if len(gates) > 0 {
-				if _, err := report.Decide(r, report.Checks{All: gates}); err != nil {
+				if _, err := verdict.Decide(r, verdict.Checks{All: gates}); err != nil {
 					return exitcode.With(exitcode.Config, err)
 				}
 			}
 			if hgrmDir != "" {
-				files, err := report.WriteHGRMFiles(hgrmDir, r)
+				files, err := recorder.WriteHGRMFiles(hgrmDir, r)
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d .hgrm file(s) to %s\n", len(files), hgrmDir)
 			}
-			if err := writeOutput(cmd, out, func(w io.Writer) error { return report.Render(w, r, format) }); err != nil {
+			if err := writeOutput(cmd, out, func(w io.Writer) error { return renderResult(w, r, format) }); err != nil {
 				return err
 			}
 			if len(gates) > 0 && !r.Passed {
@@ -93,7 +87,7 @@ format (VARIANT.NAME.hgrm, milliseconds) for HdrHistogram's plotting tools.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: "+strings.Join(report.Formats, "|"))
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: "+strings.Join(formats, "|"))
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of stdout")
 	cmd.Flags().StringVar(&hgrmDir, "hgrm", "", "also export every histogram as DIR/VARIANT.NAME.hgrm")
 	cmd.Flags().StringArrayVar(&gates, "gate", nil, "gate expression to re-evaluate (repeatable), e.g. 'delivery.lost == 0'")

@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/recorder"
 )
 
-const fixture = "../../report/testdata/quickstart.json"
+const fixture = "../../report/render/testdata/quickstart.json"
 
 // modified writes a copy of the fixture changed by f.
 func modified(t *testing.T, name string, f func(r *report.Result)) string {
@@ -49,7 +50,7 @@ func TestReportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if d, err := report.ParseHGRM(f); err != nil || d.TotalCount != 20000 {
+	if d, err := recorder.ParseHGRM(f); err != nil || d.TotalCount != 20000 {
 		t.Fatalf("hgrm: %v %d", err, d.TotalCount)
 	}
 	if ms, _ := filepath.Glob(filepath.Join(dir, "hgrm", "*.hgrm")); len(ms) != 25 { // 5 variants x 5 histograms

@@ -20,6 +20,8 @@ import (
 
 	"github.com/kbench/kbench/internal/exitcode"
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/render"
+	"github.com/kbench/kbench/report/verdict"
 	"github.com/kbench/kbench/workloads"
 	"github.com/kbench/kbench/workloads/runner"
 )
@@ -172,9 +174,9 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	for _, v := range plan.Variants {
 		total += (v.Exp.Warmup.D() + v.Exp.Duration.D()) * time.Duration(v.Exp.Repeat)
 	}
-	var prog *report.Progress
+	var prog *render.Progress
 	if !f.noProgress {
-		prog = report.NewProgress(stderr, isTerminal(stderr), total)
+		prog = render.NewProgress(stderr, isTerminal(stderr), total)
 		var done time.Duration
 		var cur string
 		var curTotal time.Duration
@@ -207,18 +209,18 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		res.Error = runErr.Error()
 	}
 
-	checks := report.Checks{PerVariant: map[string][]string{}}
+	checks := verdict.Checks{PerVariant: map[string][]string{}}
 	if !shard.Sharded() { // one shard's figures cannot be gated: kbench merge does it
 		for _, pv := range plan.Variants {
 			checks.PerVariant[pv.Name] = pv.Exp.Gates
 		}
 	}
 	if base != nil {
-		c := report.Compare(base, res, tol)
+		c := verdict.Compare(base, res, tol)
 		checks.Baseline = &c
 	}
 	// The gates were validated before the run: an error here is a bug.
-	verdict, err := report.Decide(res, checks)
+	verdict, err := verdict.Decide(res, checks)
 	if err != nil {
 		return exitcode.With(exitcode.Config, err)
 	}
@@ -232,7 +234,7 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 			}
 		}
 	}
-	if err := report.Render(cmd.OutOrStdout(), res, f.format); err != nil {
+	if err := renderResult(cmd.OutOrStdout(), res, f.format); err != nil {
 		return err
 	}
 	switch {
@@ -349,13 +351,9 @@ func writeOutputs(dir string, res *report.Result) error {
 	}
 	var errs []error
 	for _, f := range files {
-		var sb strings.Builder
-		if err := report.Render(&sb, res, f.format); err != nil {
-			errs = append(errs, fmt.Errorf("render %s: %w", f.format, err))
-			continue
-		}
-		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(sb.String()), 0o644); err != nil {
-			errs = append(errs, err)
+		err := report.WriteFileAtomic(filepath.Join(dir, f.name), func(w io.Writer) error { return renderResult(w, res, f.format) })
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.name, err))
 		}
 	}
 	return errors.Join(errs...)

@@ -84,7 +84,14 @@ func TestKafkaGoConsumerCommitModes(t *testing.T) {
 	for _, mode := range []string{"auto", "after-process", "before-process"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			cs := consumeAll(t, tc, NewKafkaGoConsumer, topic, "kg-"+mode, mode, P, 2, N, 12)
+			// At-most-once may skip a message committed in a generation
+			// that ends while it is being handed out (the second member's
+			// join): one member, no rebalance, so every message counts.
+			members := 2
+			if mode == "before-process" {
+				members = 1
+			}
+			cs := consumeAll(t, tc, NewKafkaGoConsumer, topic, "kg-"+mode, mode, P, members, N, 12)
 			var most int64
 			for _, c := range cs {
 				most = max(most, c.Rebalances())

@@ -11,6 +11,7 @@ import (
 	"github.com/kbench/kbench/internal/wire"
 	"github.com/kbench/kbench/keying"
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/recorder"
 	"github.com/kbench/kbench/workloads/pace"
 	"github.com/kbench/kbench/workloads/traffic"
 )
@@ -194,7 +195,7 @@ func (vr *variantRun) targetRate(share float64) float64 {
 // assembleProduce fills the produce figures from the producers' recorders
 // and returns every acknowledged sequence.
 func (vr *variantRun) assembleProduce(v *report.Variant, measureFrom, sendEnd time.Time) *delivery.Acked {
-	lat, corr, delay := report.NewHistogram(), report.NewHistogram(), report.NewHistogram()
+	lat, corr, delay := recorder.NewHistogram(), recorder.NewHistogram(), recorder.NewHistogram()
 	acked := delivery.NewAcked()
 	var lastAck time.Time
 	for _, p := range vr.producers {
@@ -231,9 +232,9 @@ func (vr *variantRun) assembleProduce(v *report.Variant, measureFrom, sendEnd ti
 	v.Produce.Latency = lat.Summary()
 	v.Produce.LatencyCorrected = corr.Summary()
 	v.Produce.SendDelay = delay.Summary()
-	encode(v.Histograms, report.HistProduce, lat)
-	encode(v.Histograms, report.HistProduceCorrected, corr)
-	encode(v.Histograms, report.HistSendDelay, delay)
+	encode(v.Histograms, recorder.HistProduce, lat)
+	encode(v.Histograms, recorder.HistProduceCorrected, corr)
+	encode(v.Histograms, recorder.HistSendDelay, delay)
 	return acked
 }
 
@@ -298,7 +299,7 @@ func (vr *variantRun) assembleKeys(v *report.Variant) {
 func (vr *variantRun) assembleGroups(v *report.Variant, acked *delivery.Acked, hwm, warm []int64, sendEnd time.Time, drains []groupDrain) {
 	committed, _ := vr.sampler.lastOffsets()
 	unacked := vr.unackedWritten(v, hwm, warm)
-	e2eAll := report.NewHistogram()
+	e2eAll := recorder.NewHistogram()
 	s := vr.sampler
 	for gi, g := range vr.groups {
 		g.mu.Lock()
@@ -336,11 +337,11 @@ func (vr *variantRun) assembleGroups(v *report.Variant, acked *delivery.Acked, h
 			v.Delivery = &report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}
 		}
 		addDelivery(v.Delivery, gr.Delivery)
-		encode(v.Histograms, report.HistE2EGroup(g.cfg.Group), e2e)
+		encode(v.Histograms, recorder.HistE2EGroup(g.cfg.Group), e2e)
 	}
 	v.E2E.Latency = e2eAll.Summary()
 	v.E2E.SameClockOnly = vr.shard.Sharded()
-	encode(v.Histograms, report.HistE2E, e2eAll)
+	encode(v.Histograms, recorder.HistE2E, e2eAll)
 	s.mu.Lock()
 	v.Timeseries = append([]report.Sample(nil), s.series...)
 	s.mu.Unlock()
@@ -425,7 +426,7 @@ func addDelivery(sum *report.Delivery, d report.Delivery) {
 	sum.Foreign += d.Foreign
 }
 
-func encode(m map[string]string, name string, h *report.Histogram) {
+func encode(m map[string]string, name string, h *recorder.Histogram) {
 	if h.Count() == 0 {
 		return
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/internal/faultconn"
 	"github.com/kbench/kbench/internal/wire"
-	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/recorder"
 	"github.com/kbench/kbench/workloads"
 )
 
@@ -38,7 +38,7 @@ type group struct {
 
 	mu      sync.Mutex
 	members []*member
-	e2e     *report.Histogram // merged from stopped members
+	e2e     *recorder.Histogram // merged from stopped members
 
 	// sameClock reports whether a producer runs in this process (a
 	// sharded run's producers are spread over hosts); nil: all do.
@@ -56,7 +56,7 @@ type member struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	err    error
-	e2e    *report.Histogram // member goroutine only until done
+	e2e    *recorder.Histogram // member goroutine only until done
 	// stalled blocks the handler (no processing) during a stall.
 	stalled atomic.Bool
 	// crashed makes the handler drop what it is holding: a message fetched
@@ -82,7 +82,7 @@ func newGroup(cfg workloads.ConsumerGroup, id string, runID uint64, measureFrom 
 		id:      id,
 		runID:   runID,
 		tracker: delivery.NewTracker(),
-		e2e:     report.NewHistogram(),
+		e2e:     recorder.NewHistogram(),
 	}
 	g.measure.Store(clock.At(measureFrom))
 	return g
@@ -92,7 +92,7 @@ func newGroup(cfg workloads.ConsumerGroup, id string, runID uint64, measureFrom 
 func (g *group) start(ctx context.Context, idx int, c driver.Consumer, sw *faultconn.Switch, partitions int) *member {
 	ctx, cancel := context.WithCancel(ctx)
 	m := &member{g: g, idx: idx, c: c, sw: sw, cancel: cancel, done: make(chan struct{}),
-		e2e: report.NewHistogram(), lastSeen: make([]atomic.Int64, partitions)}
+		e2e: recorder.NewHistogram(), lastSeen: make([]atomic.Int64, partitions)}
 	g.mu.Lock()
 	g.members = append(g.members, m)
 	g.mu.Unlock()

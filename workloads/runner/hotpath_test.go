@@ -6,7 +6,7 @@ import (
 
 	"github.com/kbench/kbench/internal/wire"
 	"github.com/kbench/kbench/keying"
-	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/recorder"
 	"github.com/kbench/kbench/workloads/pace"
 	"github.com/kbench/kbench/workloads/traffic"
 )
@@ -17,7 +17,7 @@ type hotPath struct {
 	pacer *pace.Pacer
 	src   *traffic.Source
 	an    *keying.Analyzer
-	hist  *report.Histogram
+	hist  *recorder.Histogram
 	hdr   [wire.Size]byte
 	h     wire.Header
 	n     uint64
@@ -35,7 +35,7 @@ func newHotPath(tb testing.TB, strategy string) *hotPath {
 		pacer: pace.NewPacer(pace.Constant{PerSec: 1e6}),
 		src:   src,
 		an:    keying.NewAnalyzer(exp.Topic.Partitions),
-		hist:  report.NewHistogram(),
+		hist:  recorder.NewHistogram(),
 		h:     wire.Header{RunID: 42, Producer: 1},
 	}
 }

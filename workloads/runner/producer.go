@@ -13,7 +13,7 @@ import (
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/internal/wire"
 	"github.com/kbench/kbench/keying"
-	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/recorder"
 	"github.com/kbench/kbench/workloads/pace"
 	"github.com/kbench/kbench/workloads/traffic"
 )
@@ -88,7 +88,7 @@ type producer struct {
 	end          time.Time // producing stops at end
 	limit        uint64    // message limit for this producer; 0 = none
 	maxInFlight  int64
-	sendDelay    *report.Histogram // producer goroutine only
+	sendDelay    *recorder.Histogram // producer goroutine only
 	inflight     atomic.Int64
 	sent         atomic.Int64 // handed to the client (all, warmup included)
 	wake         chan struct{}
@@ -99,10 +99,10 @@ type producer struct {
 
 	// ack side, under mu (acks arrive concurrently per partition)
 	mu        sync.Mutex
-	lat, corr *report.Histogram
+	lat, corr *recorder.Histogram
 	// interval holds this second's service latencies, for the time series
 	// and the progress line (the sampler swaps it out).
-	interval  *report.Histogram
+	interval  *recorder.Histogram
 	warmParts []int64 // acknowledged warmup messages per partition
 	partMsgs  []int64
 	partBytes []int64
@@ -122,10 +122,10 @@ type producer struct {
 func newProducer(id uint32, partitions int) *producer {
 	return &producer{
 		id:        id,
-		sendDelay: report.NewHistogram(),
-		lat:       report.NewHistogram(),
-		corr:      report.NewHistogram(),
-		interval:  report.NewHistogram(),
+		sendDelay: recorder.NewHistogram(),
+		lat:       recorder.NewHistogram(),
+		corr:      recorder.NewHistogram(),
+		interval:  recorder.NewHistogram(),
 		warmParts: make([]int64, partitions),
 		partMsgs:  make([]int64, partitions),
 		partBytes: make([]int64, partitions),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/merge"
 	"github.com/kbench/kbench/workloads"
 )
 
@@ -23,7 +24,7 @@ func repeated(plan *workloads.Plan) bool {
 // (v1 r1, v2 r1, v1 r2, v2 r2, ...), so a slow drift of the machine
 // spreads over every variant instead of favouring the first. Each run is
 // an ordinary variant run on its own topic; the runs of a variant are then
-// combined (report.CombineRuns): medians as the figures, every run's
+// combined (merge.CombineRuns): medians as the figures, every run's
 // figures kept as samples. On an error or an interruption the runs done so
 // far are combined.
 func runRepeated(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result, error) {
@@ -60,7 +61,7 @@ func runRepeated(ctx context.Context, plan *workloads.Plan, opt Options) (*repor
 		if len(runs[i]) == 0 {
 			continue
 		}
-		v, err := report.CombineRuns(runs[i])
+		v, err := merge.CombineRuns(runs[i])
 		if err != nil && runErr == nil {
 			runErr = err
 		}

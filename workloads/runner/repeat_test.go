@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/recorder"
 	"github.com/kbench/kbench/workloads/runner"
 )
 
@@ -65,7 +65,7 @@ matrix:
 		if len(p99.Measured()) != 2 || p99.CI == nil {
 			t.Errorf("%s: p99 runs %+v", v.Name, p99)
 		}
-		h, err := report.DecodeHistogram(v.Histograms["produce"])
+		h, err := recorder.DecodeHistogram(v.Histograms["produce"])
 		if err != nil || float64(h.Count()) != msgs[0]+msgs[1] {
 			t.Errorf("%s: merged histogram holds %d values, runs acknowledged %v (%v)", v.Name, h.Count(), msgs, err)
 		}

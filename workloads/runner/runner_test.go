@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/recorder"
 	"github.com/kbench/kbench/workloads"
 	"github.com/kbench/kbench/workloads/runner"
 )
@@ -99,7 +100,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 
 	// The histograms in the result decode to the same counts.
-	h, err := report.DecodeHistogram(v.Histograms["e2e"])
+	h, err := recorder.DecodeHistogram(v.Histograms["e2e"])
 	if err != nil {
 		t.Fatal(err)
 	}

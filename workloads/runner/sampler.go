@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/recorder"
 )
 
 // embeddedLagWarning is the lag beyond which a run on the embedded broker
@@ -41,7 +42,7 @@ type sampler struct {
 	lastOK    time.Time
 	prevAcked int64
 	prevAt    time.Time
-	second    *report.Histogram // scratch: this second's latencies
+	second    *recorder.Histogram // scratch: this second's latencies
 }
 
 func newSampler(vr *variantRun, start, measureFrom time.Time) *sampler {
@@ -56,7 +57,7 @@ func newSampler(vr *variantRun, start, measureFrom time.Time) *sampler {
 		lastOK:      time.Now(),
 		prevAt:      start,
 		maxLagNow:   -1,
-		second:      report.NewHistogram(),
+		second:      recorder.NewHistogram(),
 	}
 	for i := range s.partMax {
 		s.partMax[i] = make([]int64, vr.exp.Topic.Partitions)
@@ -244,7 +245,7 @@ func round3(x float64) float64 {
 // call, all producers' together (not the largest of their p99s: one
 // producer's few slow acks are not the second's p99), using scratch; it
 // resets the producers' interval histograms. 0 without acknowledgements.
-func intervalP99(producers []*producer, scratch *report.Histogram) float64 {
+func intervalP99(producers []*producer, scratch *recorder.Histogram) float64 {
 	scratch.Reset()
 	for _, p := range producers {
 		p.mu.Lock()

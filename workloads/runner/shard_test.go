@@ -9,6 +9,7 @@ import (
 
 	"github.com/kbench/kbench/internal/broker"
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/merge"
 	"github.com/kbench/kbench/workloads/runner"
 )
 
@@ -89,7 +90,7 @@ func TestShardedRun(t *testing.T) {
 		t.Errorf("group one members: %d and %d, want 1 and 0", a, b)
 	}
 
-	m, err := report.Merge(shards)
+	m, err := merge.Merge(shards)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/report/verdict"
 )
 
 // TestBacklogIsNotLoss: consumers slower than the producers (two members
@@ -42,7 +43,7 @@ consumers: [{group: g, instances: 2, commit: after-process, processing: {delay: 
 	if val(v.Delivery.Unconsumed) != val(d.Unconsumed) || val(v.Delivery.Lost) != 0 {
 		t.Errorf("variant delivery lost %d unconsumed %d", val(v.Delivery.Lost), val(v.Delivery.Unconsumed))
 	}
-	notes := strings.Join(report.Notes(&report.Result{Variants: []report.Variant{*v}}), "\n")
+	notes := strings.Join(verdict.Notes(&report.Result{Variants: []report.Variant{*v}}), "\n")
 	if !strings.Contains(notes, "group g did not drain within 1s") || !strings.Contains(notes, "unconsumed") {
 		t.Errorf("the verdict does not say it: %q", notes)
 	}
