@@ -42,6 +42,7 @@ type sampler struct {
 	prevAcked int64
 	prevAt    time.Time
 	second    *report.Histogram // scratch: this second's latencies
+	live      liveScratch       // scratch for Options.Observer
 }
 
 func newSampler(vr *variantRun, start, measureFrom time.Time) *sampler {
@@ -233,6 +234,9 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 			Variant: vr.name, Elapsed: el, Total: total, Sent: sent, Acked: acked,
 			Rate: rate, P99Ms: p99, MaxLag: maxLag, Draining: el > total,
 		})
+	}
+	if !final {
+		s.observe(now, rate)
 	}
 }
 
