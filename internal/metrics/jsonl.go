@@ -46,7 +46,7 @@ type Event struct {
 	// without groups.
 	Consumed *int64 `json:"consumed"`
 	// Lag: the largest group's total lag; null before the first reading.
-	Lag  *int64   `json:"lag"`
+	Lag *int64   `json:"lag"`
 	P99 *float64 `json:"p99_ms"` // this interval's acknowledgements; null without any
 	// Rate: acknowledged per second over the interval; null in the final
 	// event.
