@@ -21,6 +21,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kbench/kbench/internal/metrics"
 )
@@ -410,5 +411,64 @@ func checkVariantEvents(t *testing.T, name string, evs []metrics.Event) {
 	}
 	if withLatency < 2 {
 		t.Errorf("%s: %d events with produce, corrected and e2e latency, want most", name, withLatency)
+	}
+}
+
+// TestBrokerMetrics: `kbench broker --metrics-listen` counts what it
+// receives per partition: records, bytes and produce requests.
+func TestBrokerMetrics(t *testing.T) {
+	port := freePort(t)
+	addr := "127.0.0.1:" + port
+	lines, all, _ := startLive(t, "broker", "--listen", addr, "--partitions", "3", "--metrics-listen", "127.0.0.1:0")
+	url := metricsAddr(t, lines, all)
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	want := map[string]int{"0": 7, "1": 20, "2": 33}
+	var valueBytes int
+	for p, n := range want {
+		for i := range n {
+			v := fmt.Sprintf("value-%s-%d", p, i)
+			valueBytes += len(v)
+			part := int32(p[0] - '0')
+			if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "metered", Partition: part, Value: []byte(v)}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fams := scrape(t, url)
+	if fams == nil {
+		t.Fatalf("no metrics at %s", url)
+	}
+	var totalBytes float64
+	for p, n := range want {
+		l := map[string]string{"topic": "metered", "partition": p}
+		if got := value(fams["kbench_broker_records_total"], l); got != float64(n) {
+			t.Errorf("partition %s: %v records, want %d", p, got, n)
+		}
+		// ProduceSync sends one record per request.
+		if got := value(fams["kbench_broker_produce_requests_total"], l); got != float64(n) {
+			t.Errorf("partition %s: %v produce requests, want %d", p, got, n)
+		}
+		totalBytes += value(fams["kbench_broker_bytes_total"], l)
+	}
+	if totalBytes < float64(valueBytes) {
+		t.Errorf("%v record-batch bytes for %d bytes of values", totalBytes, valueBytes)
+	}
+	if n := value(fams["kbench_broker_requests_total"], map[string]string{"api": "Produce"}); n != 60 {
+		t.Errorf("%v Produce requests, want 60", n)
+	}
+	if n := value(fams["kbench_broker_requests_total"], map[string]string{"api": "Metadata"}); n < 1 {
+		t.Errorf("%v Metadata requests, want some", n)
+	}
+	for _, n := range metrics.BrokerFamilies() {
+		if fams[n] == nil {
+			t.Errorf("family %s missing", n)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"sort"
 	"sync"
 
@@ -15,7 +16,18 @@ import (
 type Stats struct {
 	mu       sync.Mutex
 	requests map[string]int64
-	parts    map[TopicPartition]*PartitionStats
+	parts    map[partKey]*PartitionStats
+	// names of topic ids, resolved when read: a control function runs in
+	// the broker's loop and must not ask the broker anything.
+	names   map[[16]byte]string
+	resolve func([16]byte) string
+}
+
+// partKey: newer produce requests name a topic by id only.
+type partKey struct {
+	topic     string
+	id        [16]byte
+	partition int32
 }
 
 // TopicPartition names a partition.
@@ -34,7 +46,13 @@ type PartitionStats struct {
 
 // CountRequests installs the counting and returns the counters.
 func (e *Embedded) CountRequests() *Stats {
-	s := &Stats{requests: map[string]int64{}, parts: map[TopicPartition]*PartitionStats{}}
+	s := &Stats{requests: map[string]int64{}, parts: map[partKey]*PartitionStats{}, names: map[[16]byte]string{}}
+	s.resolve = func(id [16]byte) string {
+		if ti := e.c.TopicIDInfo(id); ti != nil {
+			return ti.Topic
+		}
+		return ""
+	}
 	e.c.Control(func(req kmsg.Request) (kmsg.Response, error, bool) {
 		e.c.KeepControl()
 		s.observe(req)
@@ -53,10 +71,13 @@ func (s *Stats) observe(req kmsg.Request) {
 	}
 	for _, t := range pr.Topics {
 		for _, p := range t.Partitions {
-			k := TopicPartition{t.Topic, p.Partition}
+			k := partKey{t.Topic, t.TopicID, p.Partition}
+			if t.Topic != "" {
+				k.id = [16]byte{}
+			}
 			ps := s.parts[k]
 			if ps == nil {
-				ps = &PartitionStats{TopicPartition: k}
+				ps = &PartitionStats{TopicPartition: TopicPartition{t.Topic, p.Partition}}
 				s.parts[k] = ps
 			}
 			ps.Requests++
@@ -96,14 +117,51 @@ func (s *Stats) Requests() map[string]int64 {
 	return out
 }
 
-// Partitions is every partition's counters, by topic and partition.
+// Partitions is every partition's counters, by topic and partition. A
+// topic named only by an id the broker no longer knows (deleted) shows as
+// the id in hex.
 func (s *Stats) Partitions() []PartitionStats {
 	s.mu.Lock()
-	out := make([]PartitionStats, 0, len(s.parts))
-	for _, p := range s.parts {
-		out = append(out, *p)
+	var unknown [][16]byte
+	for k := range s.parts {
+		if k.topic == "" && s.names[k.id] == "" {
+			unknown = append(unknown, k.id)
+		}
 	}
 	s.mu.Unlock()
+	resolved := map[[16]byte]string{}
+	for _, id := range unknown {
+		if _, done := resolved[id]; !done {
+			resolved[id] = s.resolve(id)
+		}
+	}
+	s.mu.Lock()
+	byName := map[TopicPartition]*PartitionStats{}
+	for k, p := range s.parts {
+		name := k.topic
+		if name == "" {
+			if n := resolved[k.id]; n != "" {
+				s.names[k.id] = n
+			}
+			if name = s.names[k.id]; name == "" {
+				name = hex.EncodeToString(k.id[:])
+			}
+		}
+		tp := TopicPartition{name, k.partition}
+		sum := byName[tp]
+		if sum == nil {
+			sum = &PartitionStats{TopicPartition: tp}
+			byName[tp] = sum
+		}
+		sum.Requests += p.Requests
+		sum.Records += p.Records
+		sum.Bytes += p.Bytes
+	}
+	s.mu.Unlock()
+	out := make([]PartitionStats, 0, len(byName))
+	for _, p := range byName {
+		out = append(out, *p)
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Topic != out[j].Topic {
 			return out[i].Topic < out[j].Topic
