@@ -47,3 +47,12 @@ func TestLiveBuckets(t *testing.T) {
 		t.Errorf("a second drain added %d values", out.Count()-4)
 	}
 }
+
+// Recording a live e2e latency allocates nothing.
+func TestLiveRecordAllocs(t *testing.T) {
+	var h liveHist
+	d := 3 * time.Millisecond
+	if n := testing.AllocsPerRun(1000, func() { h.record(d); d += time.Microsecond }); n != 0 {
+		t.Errorf("%v allocations per record", n)
+	}
+}
