@@ -208,6 +208,7 @@ func runK8sExample(t *testing.T, kbench, exp string) {
 			env[e.Name] = e.Value
 		}
 		env["BROKERS"] = broker
+		env["METRICS_LISTEN"] = "127.0.0.1:0" // both pods share this host: a free port each
 		var args []string
 		for _, a := range c.Args {
 			args = append(args, paths.Replace(expandKube(a, env)))

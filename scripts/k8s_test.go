@@ -114,6 +114,7 @@ func TestK8sManifest(t *testing.T) {
 			t.Errorf("arg %q refers to a variable the container does not define", a)
 		}
 	}
+	checkScrape(t, ex.job.Spec.Template, c, env)
 	volumes := map[string]corev1.Volume{}
 	for _, v := range pod.Volumes {
 		volumes[v.Name] = v
@@ -138,5 +139,35 @@ func TestK8sManifest(t *testing.T) {
 		if len(p.Volumes) != 1 || p.Volumes[0].PersistentVolumeClaim == nil || p.Volumes[0].PersistentVolumeClaim.ClaimName != ex.pvc.Name {
 			t.Errorf("%s step volumes %+v, want the claim %q", want, p.Volumes, ex.pvc.Name)
 		}
+	}
+}
+
+// checkScrape: the pod template's prometheus.io annotations point at the
+// port kbench serves its metrics on, which the container declares.
+func checkScrape(t *testing.T, tmpl corev1.PodTemplateSpec, c corev1.Container, env map[string]string) {
+	t.Helper()
+	a := tmpl.Annotations
+	if a["prometheus.io/scrape"] != "true" || a["prometheus.io/path"] != "/metrics" {
+		t.Errorf("pod annotations %v: want prometheus.io/scrape \"true\" and path /metrics", a)
+	}
+	var listen string
+	for _, arg := range c.Args {
+		if v, ok := strings.CutPrefix(arg, "--metrics-listen="); ok {
+			listen = expandKube(v, env)
+		}
+	}
+	_, port, ok := strings.Cut(listen, ":")
+	if !ok || port != a["prometheus.io/port"] {
+		t.Errorf("--metrics-listen %q, annotation prometheus.io/port %q: want the same port", listen, a["prometheus.io/port"])
+	}
+	if h, _, _ := strings.Cut(listen, ":"); h != "" && h != "0.0.0.0" {
+		t.Errorf("--metrics-listen %q: want all interfaces (the pod's IP is scraped)", listen)
+	}
+	declared := false
+	for _, p := range c.Ports {
+		declared = declared || fmt.Sprint(p.ContainerPort) == port
+	}
+	if !declared {
+		t.Errorf("container ports %+v do not declare the metrics port %s", c.Ports, port)
 	}
 }

@@ -47,6 +47,10 @@ type runFlags struct {
 	startAt    string
 	runID      string
 	repeat     int
+	// live view (live.go)
+	progress      string
+	events        string
+	metricsListen string
 }
 
 func newRunCmd() *cobra.Command {
@@ -66,7 +70,9 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
   kbench run my.yaml --set workload.keying.strategy=service --rate 20000
   kbench run my.yaml --brokers kafka-1:9092,kafka-2:9092 --baseline base.json
   kbench run my.yaml --repeat 5 --out new      # 5 interleaved runs per variant: medians and samples
-  kbench run my.yaml --brokers kafka:9092 --shard 0/4 --start-at 2026-05-01T12:00:00Z --out shard-0`,
+  kbench run my.yaml --brokers kafka:9092 --shard 0/4 --start-at 2026-05-01T12:00:00Z --out shard-0
+  kbench run my.yaml --metrics-listen 127.0.0.1:9464  # Prometheus/OpenMetrics at /metrics
+  kbench run --progress=jsonl 2>&1 | grep '^{'        # one JSON object per second`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd, args, f)
 		},
@@ -84,6 +90,9 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
 	fl.StringArrayVar(&f.tolerance, "tolerance", nil, "baseline tolerance: 10% or PATH=20% (repeatable)")
 	fl.StringArrayVar(&f.floors, "floor", nil, "baseline noise floor of a figure: PATH=VALUE in its unit (repeatable; see kbench compare --help)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no live progress on stderr")
+	fl.StringVar(&f.progress, "progress", "line", "live progress on stderr: line, jsonl (one JSON object per second) or off")
+	fl.StringVar(&f.events, "events", "", "also write the JSON-lines stream to this file")
+	fl.StringVar(&f.metricsListen, "metrics-listen", "", "serve OpenMetrics/Prometheus text at http://HOST:PORT/metrics during the run (port 0 picks one; the address is printed on stderr)")
 	fl.StringVar(&f.shard, "shard", "", "run shard I of N (0-based I/N) of a run spread over N hosts; merge the results with 'kbench merge'")
 	fl.StringVar(&f.startAt, "start-at", "", "common start time of a sharded run: RFC3339 or Unix seconds")
 	fl.StringVar(&f.runID, "run-id", "", "name shared by the shards of one run (topic and group ids derive from it); default: from --start-at")
@@ -165,6 +174,11 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	if err := runner.Preflight(plan, opt); err != nil {
 		return exitcode.With(exitcode.Config, err)
 	}
+	stopLive, jsonl, err := liveView(f, stderr, &opt)
+	if err != nil {
+		return err
+	}
+	defer stopLive()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal, the default handling comes back: a second
@@ -175,7 +189,7 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		total += (v.Exp.Warmup.D() + v.Exp.Duration.D()) * time.Duration(v.Exp.Repeat)
 	}
 	var prog *render.Progress
-	if !f.noProgress {
+	if !f.noProgress && !jsonl && f.progress != "off" {
 		prog = render.NewProgress(stderr, isTerminal(stderr), total)
 		var done time.Duration
 		var cur string

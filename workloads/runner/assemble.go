@@ -39,6 +39,9 @@ func (vr *variantRun) initProducer(p *producer, i, n int, start, measureFrom, en
 	}
 	p.runID = vr.runID
 	p.log = vr.opt.Log
+	if vr.opt.Observer != nil {
+		p.liveCorr = recorder.NewHistogram()
+	}
 	p.start, p.measureFrom, p.end = start, measureFrom, end
 	p.maxInFlight = int64(max(exp.Producer.MaxInFlight, chunk))
 	if m := exp.Workload.Messages; m > 0 {

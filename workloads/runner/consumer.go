@@ -43,6 +43,8 @@ type group struct {
 	// sameClock reports whether a producer runs in this process (a
 	// sharded run's producers are spread over hosts); nil: all do.
 	sameClock func(producer uint32) bool
+	// live: the run is observed; members keep a live e2e histogram.
+	live bool
 }
 
 // member is one consumer instance. Its connections go through its own
@@ -57,6 +59,7 @@ type member struct {
 	done   chan struct{}
 	err    error
 	e2e    *recorder.Histogram // member goroutine only until done
+	live   *liveHist           // nil unless the run is observed
 	// stalled blocks the handler (no processing) during a stall.
 	stalled atomic.Bool
 	// crashed makes the handler drop what it is holding: a message fetched
@@ -93,6 +96,9 @@ func (g *group) start(ctx context.Context, idx int, c driver.Consumer, sw *fault
 	ctx, cancel := context.WithCancel(ctx)
 	m := &member{g: g, idx: idx, c: c, sw: sw, cancel: cancel, done: make(chan struct{}),
 		e2e: recorder.NewHistogram(), lastSeen: make([]atomic.Int64, partitions)}
+	if g.live {
+		m.live = new(liveHist)
+	}
 	g.mu.Lock()
 	g.members = append(g.members, m)
 	g.mu.Unlock()
@@ -131,6 +137,9 @@ func (m *member) handle(msg *driver.Message) error {
 		return nil
 	}
 	dup, _ := m.g.tracker.Observe(h.Producer, int32(msg.Partition), h.Seq, msg.Offset)
+	if m.live != nil && (m.g.sameClock == nil || m.g.sameClock(h.Producer)) {
+		m.live.record(time.Duration(received - h.Sent))
+	}
 	if h.Intended >= m.g.measure.Load() {
 		// e2e only where the send time was stamped on this process's
 		// clock: another host's clock cannot be subtracted from ours.

@@ -102,7 +102,10 @@ type producer struct {
 	lat, corr *recorder.Histogram
 	// interval holds this second's service latencies, for the time series
 	// and the progress line (the sampler swaps it out).
-	interval  *recorder.Histogram
+	interval *recorder.Histogram
+	// liveCorr: this second's corrected latencies, only when the run is
+	// observed (nil otherwise); the sampler swaps it out like interval.
+	liveCorr  *recorder.Histogram
 	warmParts []int64 // acknowledged warmup messages per partition
 	partMsgs  []int64
 	partBytes []int64
@@ -162,6 +165,9 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 				p.ackedOff[a.Partition].Add(uint64(a.Offset))
 			}
 			p.interval.Record(time.Duration(atNs - h.Sent))
+			if p.liveCorr != nil {
+				p.liveCorr.Record(time.Duration(atNs - h.Intended))
+			}
 			if h.Intended < from {
 				if a.Partition >= 0 && a.Partition < len(p.warmParts) {
 					p.warmParts[a.Partition]++

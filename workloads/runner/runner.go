@@ -36,6 +36,10 @@ type Options struct {
 	Log io.Writer
 	// Progress, when set, is called about once a second during a variant.
 	Progress func(Progress)
+	// Observer, when set, gets a Snapshot of every counter about once a
+	// second during a variant and when it ends (see observe.go). Default
+	// nil: nothing is observed, and nothing live is recorded.
+	Observer Observer
 	// ConnectTimeout bounds reaching the cluster. Default 10s.
 	ConnectTimeout time.Duration
 	// Shard makes this run one of several hosts' shares of one run
@@ -242,6 +246,7 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 		}
 		rv, err := vr.run(ctx)
 		res.Variants = append(res.Variants, rv)
+		vr.observeDone(&res.Variants[len(res.Variants)-1])
 		if err != nil {
 			return res, err
 		}
@@ -322,6 +327,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	for _, gc := range exp.Consumers {
 		id := fmt.Sprintf("%s-%08x-%d", gc.Group, uint32(vr.runID), vr.index)
 		g := newGroup(gc, id, vr.runID, measureFrom)
+		g.live = vr.opt.Observer != nil
 		if vr.shard.Sharded() {
 			g.sameClock = func(producer uint32) bool { return vr.shard.owns(int(producer)) }
 		}

@@ -43,6 +43,7 @@ type sampler struct {
 	prevAcked int64
 	prevAt    time.Time
 	second    *recorder.Histogram // scratch: this second's latencies
+	live      liveScratch         // scratch for Options.Observer
 }
 
 func newSampler(vr *variantRun, start, measureFrom time.Time) *sampler {
@@ -234,6 +235,9 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 			Variant: vr.name, Elapsed: el, Total: total, Sent: sent, Acked: acked,
 			Rate: rate, P99Ms: p99, MaxLag: maxLag, Draining: el > total,
 		})
+	}
+	if !final {
+		s.observe(now, rate)
 	}
 }
 

@@ -1,0 +1,44 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/kbench/kbench/report"
+	"github.com/kbench/kbench/workloads/runner"
+)
+
+// Delivery figures a variant did not measure (cut short, a shard) are
+// absent, never 0; measured ones are there, 0 included.
+func TestExporterNotMeasuredIsAbsent(t *testing.T) {
+	e := NewExporter()
+	snap := func(name string, d report.Delivery) *runner.Snapshot {
+		return &runner.Snapshot{
+			Variant: name, Phase: runner.PhaseDone,
+			Producers: []runner.ProducerSnapshot{{Index: 0, Sent: 10, Acked: 10}},
+			Groups:    []runner.GroupSnapshot{{Group: "g", Processed: 10, Lag: []int64{0, 0}}},
+			Result:    &report.Variant{Consume: report.Consume{Groups: []report.Group{{Group: "g", Delivery: d}}}},
+		}
+	}
+	e.Observe(snap("cut", report.Delivery{}))
+	e.Observe(snap("clean", report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(3)}))
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(e)
+	want := `
+# HELP kbench_delivery_lost_messages Acknowledged messages the group will never process; present once the drain measured it.
+# TYPE kbench_delivery_lost_messages gauge
+kbench_delivery_lost_messages{group="g",variant="clean"} 0
+# HELP kbench_delivery_unconsumed_messages Acknowledged messages still in the topic the group had not processed when the drain ended; present once measured.
+# TYPE kbench_delivery_unconsumed_messages gauge
+kbench_delivery_unconsumed_messages{group="g",variant="clean"} 3
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "kbench_delivery_lost_messages", "kbench_delivery_unconsumed_messages"); err != nil {
+		t.Error(err)
+	}
+	if n, err := testutil.GatherAndCount(reg, "kbench_phase"); err != nil || n != 2*len(runner.Phases) {
+		t.Errorf("kbench_phase: %d series (%v), want one per phase and variant", n, err)
+	}
+}
