@@ -180,152 +180,217 @@ func parseShard(s string) (i, n int, ok bool) {
 
 func mergeVariant(parts []*report.Variant) (*report.Variant, error) {
 	f := parts[0]
-	v := &report.Variant{Name: f.Name, Params: f.Params, Config: f.Config, Topic: f.Topic, OutputTopics: f.OutputTopics}
-	v.Config.TargetRate = 0
-	v.Config.Producers = 0
-	var preservedW float64
-	var remap remapMerge
-	top := newTopMerge(len(parts))
-	partIdx := map[int]int{}
-	groupIdx := map[string]int{}
-	tsIdx := map[float64]int{}
-	hists := map[string]*recorder.Histogram{}
-	var histOrder []string
+	m := &variantMerge{
+		v:        &report.Variant{Name: f.Name, Params: f.Params, Config: f.Config, Topic: f.Topic, OutputTopics: f.OutputTopics},
+		top:      newTopMerge(len(parts)),
+		partIdx:  map[int]int{},
+		groupIdx: map[string]int{},
+		tsIdx:    map[float64]int{},
+		hists:    map[string]*recorder.Histogram{},
+	}
+	m.v.Config.TargetRate = 0
+	m.v.Config.Producers = 0
 	for _, p := range parts {
-		v.DurationS = math.Max(v.DurationS, p.DurationS)
-		v.Config.TargetRate += p.Config.TargetRate
-		v.Config.Producers += p.Config.Producers
-		v.Produce.Messages += p.Produce.Messages
-		v.Produce.Bytes += p.Produce.Bytes
-		v.Produce.Errors += p.Produce.Errors
-		v.Produce.Unsent += p.Produce.Unsent
-		v.Produce.Throughput.TargetMsgsPerS += p.Produce.Throughput.TargetMsgsPerS
-		v.E2E.SameClockOnly = v.E2E.SameClockOnly || p.E2E.SameClockOnly
-		if p.Delivery != nil {
-			if v.Delivery == nil {
-				v.Delivery = &report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}
-			}
-			addDelivery(v.Delivery, *p.Delivery)
-		}
-		v.Faults = append(v.Faults, p.Faults...)
-
-		for _, pp := range p.Partitions {
-			i, ok := partIdx[pp.Partition]
-			if !ok {
-				i = len(v.Partitions)
-				partIdx[pp.Partition] = i
-				v.Partitions = append(v.Partitions, report.Partition{Partition: pp.Partition, BrokerMessages: pp.BrokerMessages})
-			}
-			q := &v.Partitions[i]
-			q.Messages += pp.Messages
-			q.Bytes += pp.Bytes
-			q.BrokerMessages = maxKnown(q.BrokerMessages, pp.BrokerMessages)
-		}
-		for _, g := range p.Consume.Groups {
-			i, ok := groupIdx[g.Group]
-			if !ok {
-				i = len(v.Consume.Groups)
-				groupIdx[g.Group] = i
-				v.Consume.Groups = append(v.Consume.Groups, report.Group{Group: g.Group, ID: g.ID,
-					Lag: report.Lag{DrainMs: g.Lag.DrainMs}, Drained: g.Drained, FailoverMs: g.FailoverMs,
-					Delivery: report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}})
-			}
-			q := &v.Consume.Groups[i]
-			q.Messages += g.Messages
-			q.Lag.Max = max(q.Lag.Max, g.Lag.Max)
-			q.Lag.Final = max(q.Lag.Final, g.Lag.Final)
-			// Not drained (null) on any shard dominates.
-			q.Lag.DrainMs = maxAll(q.Lag.DrainMs, g.Lag.DrainMs)
-			if q.Drained == nil || g.Drained == nil {
-				q.Drained = nil
-			} else {
-				q.Drained = report.Bool(*q.Drained && *g.Drained)
-			}
-			q.Rebalances = max(q.Rebalances, g.Rebalances)
-			q.FailoverMs = maxKnown(q.FailoverMs, g.FailoverMs)
-			addDelivery(&q.Delivery, g.Delivery)
-			for j, l := range g.PartitionLag {
-				for len(q.PartitionLag) <= j {
-					q.PartitionLag = append(q.PartitionLag, 0)
-				}
-				q.PartitionLag[j] = max(q.PartitionLag[j], l)
-			}
-		}
-
-		// Shards draw from the same key space: the largest count is the
-		// best (lower) bound, except for random keys (one per message).
-		random := p.Config.Strategy == "random"
-		if random {
-			v.Keys.Distinct += p.Keys.Distinct
-		} else {
-			v.Keys.Distinct = max(v.Keys.Distinct, p.Keys.Distinct)
-		}
-		for j, n := range p.Keys.PerPart {
-			for len(v.Keys.PerPart) <= j {
-				v.Keys.PerPart = append(v.Keys.PerPart, 0)
-			}
-			if random {
-				v.Keys.PerPart[j] += n
-			} else {
-				v.Keys.PerPart[j] = max(v.Keys.PerPart[j], n)
-			}
-		}
-		w := float64(p.Produce.Messages)
-		top.add(p)
-		remap.add(p)
-		preservedW += p.Keys.Ordering.PreservedShare * w
-		v.Keys.Ordering.MaxSpread = max(v.Keys.Ordering.MaxSpread, p.Keys.Ordering.MaxSpread)
-
-		for _, s := range p.Timeseries {
-			// Shards sample once a second from the common start, each a
-			// few ms apart: align on the nearest second.
-			t := math.Round(s.T)
-			i, ok := tsIdx[t]
-			if !ok {
-				i = len(v.Timeseries)
-				tsIdx[t] = i
-				v.Timeseries = append(v.Timeseries, report.Sample{T: t})
-			}
-			q := &v.Timeseries[i]
-			q.Sent += s.Sent
-			q.Acked += s.Acked
-			q.Consumed += s.Consumed
-			q.Lag = max(q.Lag, s.Lag)
-			q.P99Ms = math.Max(q.P99Ms, s.P99Ms)
-		}
-
-		for name, enc := range p.Histograms {
-			h, err := recorder.DecodeHistogram(enc)
-			if err != nil {
-				return nil, fmt.Errorf("histogram %s: %w", name, err)
-			}
-			if hists[name] == nil {
-				hists[name] = recorder.NewHistogram()
-				histOrder = append(histOrder, name)
-			}
-			hists[name].Merge(h)
+		m.addProduce(p)
+		m.addPartitions(p)
+		m.addGroups(p)
+		m.addKeys(p)
+		m.addSeries(p)
+		if err := m.addHistograms(p); err != nil {
+			return nil, err
 		}
 	}
-	// A latency figure without its histogram cannot be merged exactly.
-	for _, p := range parts {
-		for name, l := range map[string]report.Latency{"produce": p.Produce.Latency, "produce_corrected": p.Produce.LatencyCorrected,
-			"send_delay": p.Produce.SendDelay, "e2e": p.E2E.Latency} {
-			if l.Count > 0 && p.Histograms[name] == "" {
-				return nil, fmt.Errorf("a shard has %s latency figures but no %q histogram: cannot merge exactly", name, name)
-			}
-		}
-		for _, g := range p.Consume.Groups {
-			if g.Latency.Count > 0 && p.Histograms["e2e:"+g.Group] == "" {
-				return nil, fmt.Errorf("a shard has group %s latency but no %q histogram: cannot merge exactly", g.Group, "e2e:"+g.Group)
-			}
-		}
+	if err := checkHistograms(parts); err != nil {
+		return nil, err
 	}
+	v := m.v
 	sort.Slice(v.Partitions, func(i, j int) bool { return v.Partitions[i].Partition < v.Partitions[j].Partition })
 	if err := mergeDeliveryState(v, parts); err != nil {
 		return nil, err
 	}
 	sort.SliceStable(v.Timeseries, func(i, j int) bool { return v.Timeseries[i].T < v.Timeseries[j].T })
+	m.finishFigures()
+	if err := m.finishHistograms(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
 
+// variantMerge accumulates one variant over the shards.
+type variantMerge struct {
+	v          *report.Variant
+	preservedW float64
+	remap      remapMerge
+	top        *topMerge
+	partIdx    map[int]int
+	groupIdx   map[string]int
+	tsIdx      map[float64]int
+	hists      map[string]*recorder.Histogram
+	histOrder  []string
+}
+
+// addProduce sums the produce figures, the shares of rate and producers,
+// delivery and faults.
+func (m *variantMerge) addProduce(p *report.Variant) {
+	v := m.v
+	v.DurationS = math.Max(v.DurationS, p.DurationS)
+	v.Config.TargetRate += p.Config.TargetRate
+	v.Config.Producers += p.Config.Producers
+	v.Produce.Messages += p.Produce.Messages
+	v.Produce.Bytes += p.Produce.Bytes
+	v.Produce.Errors += p.Produce.Errors
+	v.Produce.Unsent += p.Produce.Unsent
+	v.Produce.Throughput.TargetMsgsPerS += p.Produce.Throughput.TargetMsgsPerS
+	v.E2E.SameClockOnly = v.E2E.SameClockOnly || p.E2E.SameClockOnly
+	if p.Delivery != nil {
+		if v.Delivery == nil {
+			v.Delivery = &report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}
+		}
+		addDelivery(v.Delivery, *p.Delivery)
+	}
+	v.Faults = append(v.Faults, p.Faults...)
+}
+
+// addPartitions sums the partition load; the broker's count is shared.
+func (m *variantMerge) addPartitions(p *report.Variant) {
+	v := m.v
+	for _, pp := range p.Partitions {
+		i, ok := m.partIdx[pp.Partition]
+		if !ok {
+			i = len(v.Partitions)
+			m.partIdx[pp.Partition] = i
+			v.Partitions = append(v.Partitions, report.Partition{Partition: pp.Partition, BrokerMessages: pp.BrokerMessages})
+		}
+		q := &v.Partitions[i]
+		q.Messages += pp.Messages
+		q.Bytes += pp.Bytes
+		q.BrokerMessages = maxKnown(q.BrokerMessages, pp.BrokerMessages)
+	}
+}
+
+// addGroups sums what the shards' members consumed and takes the maximum
+// of what every shard observes of the shared group (lag, rebalances).
+func (m *variantMerge) addGroups(p *report.Variant) {
+	v := m.v
+	for _, g := range p.Consume.Groups {
+		i, ok := m.groupIdx[g.Group]
+		if !ok {
+			i = len(v.Consume.Groups)
+			m.groupIdx[g.Group] = i
+			v.Consume.Groups = append(v.Consume.Groups, report.Group{Group: g.Group, ID: g.ID,
+				Lag: report.Lag{DrainMs: g.Lag.DrainMs}, Drained: g.Drained, FailoverMs: g.FailoverMs,
+				Delivery: report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}})
+		}
+		q := &v.Consume.Groups[i]
+		q.Messages += g.Messages
+		q.Lag.Max = max(q.Lag.Max, g.Lag.Max)
+		q.Lag.Final = max(q.Lag.Final, g.Lag.Final)
+		// Not drained (null) on any shard dominates.
+		q.Lag.DrainMs = maxAll(q.Lag.DrainMs, g.Lag.DrainMs)
+		if q.Drained == nil || g.Drained == nil {
+			q.Drained = nil
+		} else {
+			q.Drained = report.Bool(*q.Drained && *g.Drained)
+		}
+		q.Rebalances = max(q.Rebalances, g.Rebalances)
+		q.FailoverMs = maxKnown(q.FailoverMs, g.FailoverMs)
+		addDelivery(&q.Delivery, g.Delivery)
+		for j, l := range g.PartitionLag {
+			for len(q.PartitionLag) <= j {
+				q.PartitionLag = append(q.PartitionLag, 0)
+			}
+			q.PartitionLag[j] = max(q.PartitionLag[j], l)
+		}
+	}
+}
+
+// addKeys: shards draw from the same key space, so the largest distinct
+// count is the best (lower) bound, except for random keys (one per
+// message); hot keys merge from their counts.
+func (m *variantMerge) addKeys(p *report.Variant) {
+	v := m.v
+	random := p.Config.Strategy == "random"
+	if random {
+		v.Keys.Distinct += p.Keys.Distinct
+	} else {
+		v.Keys.Distinct = max(v.Keys.Distinct, p.Keys.Distinct)
+	}
+	for j, n := range p.Keys.PerPart {
+		for len(v.Keys.PerPart) <= j {
+			v.Keys.PerPart = append(v.Keys.PerPart, 0)
+		}
+		if random {
+			v.Keys.PerPart[j] += n
+		} else {
+			v.Keys.PerPart[j] = max(v.Keys.PerPart[j], n)
+		}
+	}
+	m.top.add(p)
+	m.remap.add(p)
+	m.preservedW += p.Keys.Ordering.PreservedShare * float64(p.Produce.Messages)
+	v.Keys.Ordering.MaxSpread = max(v.Keys.Ordering.MaxSpread, p.Keys.Ordering.MaxSpread)
+}
+
+// addSeries aligns the shards' time series on the second (they sample once
+// a second from the common start, a few ms apart).
+func (m *variantMerge) addSeries(p *report.Variant) {
+	v := m.v
+	for _, s := range p.Timeseries {
+		t := math.Round(s.T)
+		i, ok := m.tsIdx[t]
+		if !ok {
+			i = len(v.Timeseries)
+			m.tsIdx[t] = i
+			v.Timeseries = append(v.Timeseries, report.Sample{T: t})
+		}
+		q := &v.Timeseries[i]
+		q.Sent += s.Sent
+		q.Acked += s.Acked
+		q.Consumed += s.Consumed
+		q.Lag = max(q.Lag, s.Lag)
+		q.P99Ms = math.Max(q.P99Ms, s.P99Ms)
+	}
+}
+
+// addHistograms merges the shard's histograms, name by name.
+func (m *variantMerge) addHistograms(p *report.Variant) error {
+	for name, enc := range p.Histograms {
+		h, err := recorder.DecodeHistogram(enc)
+		if err != nil {
+			return fmt.Errorf("histogram %s: %w", name, err)
+		}
+		if m.hists[name] == nil {
+			m.hists[name] = recorder.NewHistogram()
+			m.histOrder = append(m.histOrder, name)
+		}
+		m.hists[name].Merge(h)
+	}
+	return nil
+}
+
+// checkHistograms: a latency figure without its histogram cannot be merged
+// exactly.
+func checkHistograms(parts []*report.Variant) error {
+	for _, p := range parts {
+		for name, l := range map[string]report.Latency{recorder.HistProduce: p.Produce.Latency, recorder.HistProduceCorrected: p.Produce.LatencyCorrected,
+			recorder.HistSendDelay: p.Produce.SendDelay, recorder.HistE2E: p.E2E.Latency} {
+			if l.Count > 0 && p.Histograms[name] == "" {
+				return fmt.Errorf("a shard has %s latency figures but no %q histogram: cannot merge exactly", name, name)
+			}
+		}
+		for _, g := range p.Consume.Groups {
+			if name := recorder.HistE2EGroup(g.Group); g.Latency.Count > 0 && p.Histograms[name] == "" {
+				return fmt.Errorf("a shard has group %s latency but no %q histogram: cannot merge exactly", g.Group, name)
+			}
+		}
+	}
+	return nil
+}
+
+// finishFigures recomputes what is not a sum: throughput over the longest
+// shard, skew of the summed load, ordering and hot keys weighted.
+func (m *variantMerge) finishFigures() {
+	v := m.v
 	if v.DurationS > 0 {
 		v.Produce.Throughput.MsgsPerS = float64(v.Produce.Messages) / v.DurationS
 		v.Produce.Throughput.MiBPerS = float64(v.Produce.Bytes) / v.DurationS / (1 << 20)
@@ -336,40 +401,44 @@ func mergeVariant(parts []*report.Variant) (*report.Variant, error) {
 		load[i], bytesLoad[i] = p.Messages, p.Bytes
 	}
 	v.Skew, v.BytesSkew = keying.ComputeSkew(load), keying.ComputeSkew(bytesLoad)
-
 	if v.Produce.Messages > 0 {
-		v.Keys.Ordering.PreservedShare = preservedW / float64(v.Produce.Messages)
+		v.Keys.Ordering.PreservedShare = m.preservedW / float64(v.Produce.Messages)
 	}
-	v.Keys.Top, v.Keys.TopError = top.result(v.Produce.Messages)
-	v.Keys.RemapShare = remap.result()
+	v.Keys.Top, v.Keys.TopError = m.top.result(v.Produce.Messages)
+	v.Keys.RemapShare = m.remap.result()
+}
 
-	if len(hists) > 0 {
+// finishHistograms encodes the merged histograms and recomputes every
+// latency summary from them.
+func (m *variantMerge) finishHistograms() error {
+	v := m.v
+	if len(m.hists) > 0 {
 		v.Histograms = map[string]string{}
 	}
-	for _, name := range histOrder {
-		h := hists[name]
+	for _, name := range m.histOrder {
+		h := m.hists[name]
 		enc, err := h.Encode()
 		if err != nil {
-			return nil, fmt.Errorf("histogram %s: %w", name, err)
+			return fmt.Errorf("histogram %s: %w", name, err)
 		}
 		v.Histograms[name] = enc
 		sum := h.Summary()
 		switch {
-		case name == "produce":
+		case name == recorder.HistProduce:
 			v.Produce.Latency = sum
-		case name == "produce_corrected":
+		case name == recorder.HistProduceCorrected:
 			v.Produce.LatencyCorrected = sum
-		case name == "send_delay":
+		case name == recorder.HistSendDelay:
 			v.Produce.SendDelay = sum
-		case name == "e2e":
+		case name == recorder.HistE2E:
 			v.E2E.Latency = sum
-		case strings.HasPrefix(name, "e2e:"):
-			if i, ok := groupIdx[strings.TrimPrefix(name, "e2e:")]; ok {
+		case strings.HasPrefix(name, recorder.HistE2E+":"):
+			if i, ok := m.groupIdx[strings.TrimPrefix(name, recorder.HistE2E+":")]; ok {
 				v.Consume.Groups[i].Latency = sum
 			}
 		}
 	}
-	return v, nil
+	return nil
 }
 
 // addDelivery adds o to d; a figure not measured in either stays so.

@@ -20,6 +20,21 @@ func mdEscape(s string) string {
 func RenderMarkdown(w io.Writer, r *report.Result) error {
 	o := &errWriter{w: w}
 	vs := VariantPtrs(r)
+	mdHeader(o, r, vs)
+	if len(vs) == 0 {
+		return o.err
+	}
+	mdGates(o, vs)
+	if r.Baseline != nil {
+		renderComparisonMarkdown(o, r.Baseline, true)
+	}
+	mdFigures(o, vs)
+	mdDetails(o, vs)
+	return o.err
+}
+
+// mdHeader is the verdict, its notes, when and where.
+func mdHeader(o *errWriter, r *report.Result, vs []*report.Variant) {
 	icon := "✅"
 	if !r.Passed {
 		icon = "❌"
@@ -41,11 +56,10 @@ func RenderMarkdown(w io.Writer, r *report.Result) error {
 	if r.Broker.Note != "" {
 		o.printf("> **Note:** %s\n\n", mdEscape(r.Broker.Note))
 	}
-	if len(vs) == 0 {
-		return o.err
-	}
+}
 
-	// Failed gates first: that is what a CI reader is looking for.
+// mdGates lists the gates first: what a CI reader is looking for.
+func mdGates(o *errWriter, vs []*report.Variant) {
 	nGates := 0
 	for _, v := range vs {
 		nGates += len(v.Gates)
@@ -63,10 +77,10 @@ func RenderMarkdown(w io.Writer, r *report.Result) error {
 		}
 		o.printf("\n")
 	}
-	if r.Baseline != nil {
-		renderComparisonMarkdown(o, r.Baseline, true)
-	}
+}
 
+// mdFigures is the figures table, the best value per row in bold.
+func mdFigures(o *errWriter, vs []*report.Variant) {
 	o.printf("### Figures\n\nBest value per row in **bold**.\n\n| figure |")
 	for _, v := range vs {
 		o.printf(" %s |", mdEscape(v.Name))
@@ -97,6 +111,10 @@ func RenderMarkdown(w io.Writer, r *report.Result) error {
 	}
 	o.printf("\n")
 
+}
+
+// mdDetails folds partition load, lag and hot keys, and the settings.
+func mdDetails(o *errWriter, vs []*report.Variant) {
 	// Partition load and lag as sparklines, folded.
 	o.printf("<details><summary>Partition load, lag and hot keys</summary>\n\n")
 	o.printf("| variant | load per partition | lag over time | max lag | hot keys |\n|---|---|---|---:|---|\n")
@@ -129,5 +147,4 @@ func RenderMarkdown(w io.Writer, r *report.Result) error {
 		}
 	}
 	o.printf("\n\n</details>\n")
-	return o.err
 }

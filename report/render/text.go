@@ -63,6 +63,44 @@ func newTextLayout(labels []string, names []string, cellTexts []string) textLayo
 // tables.
 func RenderText(w io.Writer, r *report.Result) error {
 	o := &errWriter{w: w}
+	textHeader(o, r)
+	vs := VariantPtrs(r)
+	if len(vs) == 0 {
+		o.line("")
+		o.line("no variants were measured")
+		return o.err
+	}
+	nameW := 0
+	for _, v := range vs {
+		nameW = max(nameW, utf8.RuneCountInString(v.Name))
+	}
+	nameW = min(nameW, 24)
+	textVariants(o, vs, nameW)
+	lay := textFigures(o, vs)
+	textPartitions(o, vs, lay)
+	textSeries(o, vs, nameW)
+	textHotKeys(o, vs, nameW)
+	textFaults(o, vs)
+	textGates(o, vs, nameW)
+	if r.Baseline != nil {
+		o.line("")
+		if err := comparisonText(o, r.Baseline); err != nil {
+			return err
+		}
+	}
+
+	o.line("")
+	o.line(verdict.Words(r))
+	for _, n := range verdict.Notes(r) {
+		for _, l := range wrap(n, textWidth-2, "  ") {
+			o.line("  " + strings.TrimLeft(l, " "))
+		}
+	}
+	return o.err
+}
+
+// textHeader is the title, when, the broker and its caveat.
+func textHeader(o *errWriter, r *report.Result) {
 	title := "kbench · " + r.Experiment
 	if r.Description != "" {
 		title += " — " + r.Description
@@ -86,21 +124,13 @@ func RenderText(w io.Writer, r *report.Result) error {
 	} else if r.Broker.Kind == "embedded" {
 		o.line("note: embedded in-memory broker; figures measure the client, not a Kafka cluster")
 	}
-	vs := VariantPtrs(r)
-	if len(vs) == 0 {
-		o.line("")
-		o.line("no variants were measured")
-		return o.err
-	}
+}
 
+// textVariants lists each variant's own settings, then the shared ones.
+func textVariants(o *errWriter, vs []*report.Variant, nameW int) {
 	// Variants and their settings.
 	o.line("")
 	o.line("VARIANTS")
-	nameW := 0
-	for _, v := range vs {
-		nameW = max(nameW, utf8.RuneCountInString(v.Name))
-	}
-	nameW = min(nameW, 24)
 	common, own := SplitConfig(vs)
 	for i, v := range vs {
 		desc := strings.Join(own[i], ", ")
@@ -121,6 +151,11 @@ func RenderText(w io.Writer, r *report.Result) error {
 		}
 	}
 
+}
+
+// textFigures is the figures table, in chunks of variants that fit the
+// width; it returns the layout the other tables share.
+func textFigures(o *errWriter, vs []*report.Variant) textLayout {
 	// Figures table.
 	figs := report.Figures(vs...)
 	secNames, bySec := Sections(figs)
@@ -134,7 +169,7 @@ func RenderText(w io.Writer, r *report.Result) error {
 		}
 	}
 	lay := newTextLayout(labels, shortNames(vs), texts)
-	for ci, chunk := range lay.chunks {
+	for _, chunk := range lay.chunks {
 		o.line("")
 		if len(lay.chunks) > 1 {
 			o.line(fmt.Sprintf("FIGURES (variants %d-%d of %d; * = best)", chunk[0]+1, chunk[len(chunk)-1]+1, len(vs)))
@@ -160,9 +195,13 @@ func RenderText(w io.Writer, r *report.Result) error {
 				o.line(s)
 			}
 		}
-		_ = ci
 	}
 
+	return lay
+}
+
+// textPartitions draws a bar per partition per variant.
+func textPartitions(o *errWriter, vs []*report.Variant, lay textLayout) {
 	// Partition load bars.
 	var maxLoad float64
 	maxParts := 0
@@ -193,6 +232,10 @@ func RenderText(w io.Writer, r *report.Result) error {
 		}
 	}
 
+}
+
+// textSeries draws lag and throughput over time, one scale for all.
+func textSeries(o *errWriter, vs []*report.Variant, nameW int) {
 	// Sparklines over time.
 	sparkW := textWidth - nameW - 4 - 14
 	hasTS := false
@@ -221,6 +264,10 @@ func RenderText(w io.Writer, r *report.Result) error {
 		}
 	}
 
+}
+
+// textHotKeys lists each variant's hot keys.
+func textHotKeys(o *errWriter, vs []*report.Variant, nameW int) {
 	// Hot keys.
 	hasKeys := false
 	for _, v := range vs {
@@ -238,6 +285,10 @@ func RenderText(w io.Writer, r *report.Result) error {
 		}
 	}
 
+}
+
+// textFaults lists the faults run.
+func textFaults(o *errWriter, vs []*report.Variant) {
 	// Faults.
 	for _, v := range vs {
 		for i, f := range v.Faults {
@@ -249,6 +300,10 @@ func RenderText(w io.Writer, r *report.Result) error {
 		}
 	}
 
+}
+
+// textGates lists every gate with its verdict and value.
+func textGates(o *errWriter, vs []*report.Variant, nameW int) {
 	// Gates.
 	nGates := 0
 	for _, v := range vs {
@@ -283,21 +338,6 @@ func RenderText(w io.Writer, r *report.Result) error {
 		}
 	}
 
-	if r.Baseline != nil {
-		o.line("")
-		if err := comparisonText(o, r.Baseline); err != nil {
-			return err
-		}
-	}
-
-	o.line("")
-	o.line(verdict.Words(r))
-	for _, n := range verdict.Notes(r) {
-		for _, l := range wrap(n, textWidth-2, "  ") {
-			o.line("  " + strings.TrimLeft(l, " "))
-		}
-	}
-	return o.err
 }
 
 // gateShown is what a report shows for a gate: its error when it could not
