@@ -468,51 +468,27 @@ func mergeDeliveryState(v *report.Variant, parts []*report.Variant) error {
 		return errors.New("some shards carry a delivery_state and others do not: merge results of one sharded run")
 	}
 	P := len(v.Partitions)
-	decodeAll := func(enc []string, what string) ([]*delivery.IntervalSet, error) {
-		if len(enc) > P {
-			return nil, fmt.Errorf("delivery_state: %d %s partitions, the variant has %d", len(enc), what, P)
-		}
-		out := make([]*delivery.IntervalSet, P)
-		for q := range out {
-			out[q] = &delivery.IntervalSet{}
-			if q < len(enc) {
-				s, err := delivery.DecodeIntervalSet(enc[q])
-				if err != nil {
-					return nil, fmt.Errorf("delivery_state %s partition %d: %w", what, q, err)
-				}
-				out[q] = s
-			}
-		}
-		return out, nil
-	}
-
-	// The broker's count for the measured phase, per partition.
-	known, drained := true, true
-	acked := make([]*delivery.IntervalSet, P)
-	for q := range acked {
-		acked[q] = &delivery.IntervalSet{}
-	}
+	hwms := stateHighWatermarks(parts, P)
 	for q := range v.Partitions {
-		hwm, warm := int64(-1), int64(0)
+		var warm int64
 		for _, p := range parts {
-			st := p.DeliveryState
-			if q < len(st.HighWatermarks) && st.HighWatermarks[q] > hwm {
-				hwm = st.HighWatermarks[q]
-			}
-			if q < len(st.WarmupAcked) {
+			if st := p.DeliveryState; q < len(st.WarmupAcked) {
 				warm += st.WarmupAcked[q]
 			}
 		}
+		// The broker's count for the measured phase.
 		v.Partitions[q].BrokerMessages = nil
-		if hwm >= 0 {
-			v.Partitions[q].BrokerMessages = report.Int(hwm - warm)
+		if hwms[q] >= 0 {
+			v.Partitions[q].BrokerMessages = report.Int(hwms[q] - warm)
 		}
 	}
+	known, drained := true, true
+	acked := emptySets(P)
 	for _, p := range parts {
 		st := p.DeliveryState
 		known = known && st.OffsetsKnown
 		drained = drained && st.Drained
-		a, err := decodeAll(st.Acked, "acked")
+		a, err := decodeSets(st.Acked, "acked", P)
 		if err != nil {
 			return err
 		}
@@ -520,7 +496,24 @@ func mergeDeliveryState(v *report.Variant, parts []*report.Variant) error {
 			acked[q].Merge(a[q])
 		}
 	}
+	v.Delivery = &report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}
+	for gi := range v.Consume.Groups {
+		g := &v.Consume.Groups[gi]
+		if err := mergeGroupState(g, parts, acked, hwms, known, drained); err != nil {
+			return err
+		}
+		v.Delivery.Lost = sumKnown(v.Delivery.Lost, g.Delivery.Lost)
+		v.Delivery.Unconsumed = sumKnown(v.Delivery.Unconsumed, g.Delivery.Unconsumed)
+		v.Delivery.Duplicated += g.Delivery.Duplicated
+		v.Delivery.Reordered += g.Delivery.Reordered
+		v.Delivery.Foreign += g.Delivery.Foreign
+	}
+	return nil
+}
 
+// stateHighWatermarks is each partition's end offset as the shards read it
+// (the largest; -1 unread).
+func stateHighWatermarks(parts []*report.Variant, P int) []int64 {
 	hwms := make([]int64, P)
 	for q := range hwms {
 		hwms[q] = -1
@@ -530,70 +523,88 @@ func mergeDeliveryState(v *report.Variant, parts []*report.Variant) error {
 			}
 		}
 	}
-	// Per group: the union of what every shard's members processed.
-	v.Delivery = &report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}
-	for gi := range v.Consume.Groups {
-		g := &v.Consume.Groups[gi]
-		union := make([]*delivery.IntervalSet, P)
-		for q := range union {
-			union[q] = &delivery.IntervalSet{}
+	return hwms
+}
+
+func emptySets(P int) []*delivery.IntervalSet {
+	out := make([]*delivery.IntervalSet, P)
+	for q := range out {
+		out[q] = &delivery.IntervalSet{}
+	}
+	return out
+}
+
+// decodeSets decodes one offset set per partition.
+func decodeSets(enc []string, what string, P int) ([]*delivery.IntervalSet, error) {
+	if len(enc) > P {
+		return nil, fmt.Errorf("delivery_state: %d %s partitions, the variant has %d", len(enc), what, P)
+	}
+	out := emptySets(P)
+	for q := range enc {
+		s, err := delivery.DecodeIntervalSet(enc[q])
+		if err != nil {
+			return nil, fmt.Errorf("delivery_state %s partition %d: %w", what, q, err)
 		}
-		var sum uint64
-		committed := make([]int64, P)
-		for q := range committed {
-			committed[q] = -2 // unknown
-		}
-		for _, p := range parts {
-			for _, gs := range p.DeliveryState.Groups {
-				if gs.Group != g.Group {
-					continue
-				}
-				for q, c := range gs.Committed {
-					if q < P {
-						committed[q] = max(committed[q], c)
-					}
-				}
-				c, err := decodeAll(gs.Consumed, "group "+gs.Group)
-				if err != nil {
-					return err
-				}
-				for q := range union {
-					sum += c[q].Len()
-					union[q].Merge(c[q])
-				}
-			}
-		}
-		var distinct, missing uint64
-		var unconsumed int64
-		committedKnown := true
-		for q := range union {
-			distinct += union[q].Len()
-			missing += acked[q].CountNotIn(union[q])
-			if committed[q] == -2 || hwms[q] < 0 {
-				committedKnown = false
+		out[q] = s
+	}
+	return out, nil
+}
+
+// mergeGroupState computes a group's lost, unconsumed and cross-shard
+// duplicates from the union of what every shard's members processed.
+func mergeGroupState(g *report.Group, parts []*report.Variant, acked []*delivery.IntervalSet, hwms []int64, known, drained bool) error {
+	P := len(acked)
+	union := emptySets(P)
+	var sum uint64
+	committed := make([]int64, P)
+	for q := range committed {
+		committed[q] = -2 // unknown
+	}
+	for _, p := range parts {
+		for _, gs := range p.DeliveryState.Groups {
+			if gs.Group != g.Group {
 				continue
 			}
-			unconsumed += delivery.BacklogOf(acked[q], union[q], committed[q], hwms[q])
+			for q, c := range gs.Committed {
+				if q < P {
+					committed[q] = max(committed[q], c)
+				}
+			}
+			c, err := decodeSets(gs.Consumed, "group "+gs.Group, P)
+			if err != nil {
+				return err
+			}
+			for q := range union {
+				sum += c[q].Len()
+				union[q].Merge(c[q])
+			}
 		}
-		// g.Delivery holds the sums of the shards' own figures (their
-		// lost being null each); replace lost and unconsumed, add
-		// cross-shard duplicates. What is missing is lost unless it is
-		// still in the topic above the committed offset.
-		g.Delivery.Duplicated += int64(sum - distinct)
-		g.Delivery.Lost, g.Delivery.Unconsumed = nil, nil
-		switch {
-		case !known:
-		case drained:
-			g.Delivery.Lost, g.Delivery.Unconsumed = report.Int(int64(missing)), report.Int(0)
-		case committedKnown:
-			g.Delivery.Lost = report.Int(max(int64(missing)-unconsumed, 0))
-			g.Delivery.Unconsumed = report.Int(unconsumed)
+	}
+	var distinct, missing uint64
+	var unconsumed int64
+	committedKnown := true
+	for q := range union {
+		distinct += union[q].Len()
+		missing += acked[q].CountNotIn(union[q])
+		if committed[q] == -2 || hwms[q] < 0 {
+			committedKnown = false
+			continue
 		}
-		v.Delivery.Lost = sumKnown(v.Delivery.Lost, g.Delivery.Lost)
-		v.Delivery.Unconsumed = sumKnown(v.Delivery.Unconsumed, g.Delivery.Unconsumed)
-		v.Delivery.Duplicated += g.Delivery.Duplicated
-		v.Delivery.Reordered += g.Delivery.Reordered
-		v.Delivery.Foreign += g.Delivery.Foreign
+		unconsumed += delivery.BacklogOf(acked[q], union[q], committed[q], hwms[q])
+	}
+	// g.Delivery holds the sums of the shards' own figures (their
+	// lost being null each); replace lost and unconsumed, add
+	// cross-shard duplicates. What is missing is lost unless it is
+	// still in the topic above the committed offset.
+	g.Delivery.Duplicated += int64(sum - distinct)
+	g.Delivery.Lost, g.Delivery.Unconsumed = nil, nil
+	switch {
+	case !known:
+	case drained:
+		g.Delivery.Lost, g.Delivery.Unconsumed = report.Int(int64(missing)), report.Int(0)
+	case committedKnown:
+		g.Delivery.Lost = report.Int(max(int64(missing)-unconsumed, 0))
+		g.Delivery.Unconsumed = report.Int(unconsumed)
 	}
 	return nil
 }
