@@ -103,61 +103,19 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
 
 func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	stderr := cmd.ErrOrStderr()
-	switch f.format {
-	case "text", "json", "markdown":
-	default:
-		return exitcode.Configf("--format %q: want text, json or markdown", f.format)
-	}
-	shard, err := parseShardFlags(f, time.Now())
+	plan, shard, err := runPlan(cmd, args, f)
 	if err != nil {
 		return err
 	}
-	if len(args) == 0 {
-		args = []string{"quickstart"}
-	}
-	sets := append([]string(nil), f.sets...)
-	if f.duration != "" {
-		sets = append(sets, "duration="+f.duration)
-	}
-	if f.rate != "" {
-		sets = append(sets, "workload.rate="+f.rate)
-	}
-	if cmd.Flags().Changed("repeat") {
-		sets = append(sets, "repeat="+strconv.Itoa(f.repeat))
-	}
-	plan, err := loadPlans(args, sets, f.only)
+	base, tol, err := runBaseline(f, shard)
 	if err != nil {
-		return configError(stderr, err)
-	}
-	if shard.Sharded() {
-		for _, v := range plan.Variants {
-			if v.Exp.Repeat > 1 {
-				return exitcode.Configf("repeat (%d) with --shard: a sharded run runs each variant once; repeat the whole sharded run instead", v.Exp.Repeat)
-			}
-		}
-	}
-	var base *report.Result
-	var tol report.Tolerance
-	if f.baseline != "" && shard.Sharded() {
-		return exitcode.Configf("--baseline compares a whole run: use it with 'kbench compare' on the merged result, not on one shard")
-	}
-	if f.baseline != "" {
-		if base, err = readResultArg(f.baseline); err != nil {
-			return err
-		}
-		if tol, err = report.ParseTolerance(f.tolerance); err != nil {
-			return exitcode.With(exitcode.Config, err)
-		}
-		if err := tol.ParseFloors(f.floors); err != nil {
-			return exitcode.With(exitcode.Config, err)
-		}
+		return err
 	}
 	if f.out != "" {
 		if err := os.MkdirAll(f.out, 0o755); err != nil {
 			return exitcode.With(exitcode.Config, fmt.Errorf("--out: %w", err))
 		}
 	}
-
 	// A load generator's heap is mostly short-lived client buffers: collect
 	// less often than Go's default (GOGC=100) so the CPU goes to sending.
 	// An explicit GOGC wins.
@@ -184,34 +142,13 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	// After the first signal, the default handling comes back: a second
 	// Ctrl-C ends the process at once.
 	go func() { <-ctx.Done(); stop() }()
-	var total time.Duration
-	for _, v := range plan.Variants {
-		total += (v.Exp.Warmup.D() + v.Exp.Duration.D()) * time.Duration(v.Exp.Repeat)
-	}
-	var prog *render.Progress
-	if !f.noProgress && !jsonl && f.progress != "off" {
-		prog = render.NewProgress(stderr, isTerminal(stderr), total)
-		var done time.Duration
-		var cur string
-		var curTotal time.Duration
-		opt.Progress = func(p runner.Progress) {
-			if p.Variant != cur {
-				done += curTotal
-				cur, curTotal = p.Variant, p.Total
-			}
-			el := done + min(p.Elapsed, p.Total)
-			prog.Update(el, p.Sent, p.Rate, p.P99Ms, p.MaxLag)
-		}
-	}
+	prog := runProgress(f, stderr, jsonl, plan, &opt)
 	if f.cpuProfile != "" {
-		pf, err := os.Create(f.cpuProfile)
+		stopProfile, err := startCPUProfile(f.cpuProfile)
 		if err != nil {
-			return exitcode.With(exitcode.Config, err)
+			return err
 		}
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return exitcode.With(exitcode.Config, err)
-		}
-		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+		defer stopProfile()
 	}
 	res, runErr := runner.Run(ctx, plan, opt)
 	if prog != nil {
@@ -222,7 +159,112 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		res.Complete = false
 		res.Error = runErr.Error()
 	}
+	return finishRun(cmd, f, plan, shard, res, base, tol, runErr, interrupted)
+}
 
+// runPlan checks the flags and loads the experiments with the flags'
+// overrides applied.
+func runPlan(cmd *cobra.Command, args []string, f *runFlags) (*workloads.Plan, runner.Shard, error) {
+	switch f.format {
+	case "text", "json", "markdown":
+	default:
+		return nil, runner.Shard{}, exitcode.Configf("--format %q: want text, json or markdown", f.format)
+	}
+	shard, err := parseShardFlags(f, time.Now())
+	if err != nil {
+		return nil, shard, err
+	}
+	if len(args) == 0 {
+		args = []string{"quickstart"}
+	}
+	sets := append([]string(nil), f.sets...)
+	if f.duration != "" {
+		sets = append(sets, "duration="+f.duration)
+	}
+	if f.rate != "" {
+		sets = append(sets, "workload.rate="+f.rate)
+	}
+	if cmd.Flags().Changed("repeat") {
+		sets = append(sets, "repeat="+strconv.Itoa(f.repeat))
+	}
+	plan, err := loadPlans(args, sets, f.only)
+	if err != nil {
+		return nil, shard, configError(cmd.ErrOrStderr(), err)
+	}
+	if shard.Sharded() {
+		for _, v := range plan.Variants {
+			if v.Exp.Repeat > 1 {
+				return nil, shard, exitcode.Configf("repeat (%d) with --shard: a sharded run runs each variant once; repeat the whole sharded run instead", v.Exp.Repeat)
+			}
+		}
+	}
+	return plan, shard, nil
+}
+
+// runBaseline reads --baseline and its tolerances and floors.
+func runBaseline(f *runFlags, shard runner.Shard) (*report.Result, report.Tolerance, error) {
+	var tol report.Tolerance
+	if f.baseline == "" {
+		return nil, tol, nil
+	}
+	if shard.Sharded() {
+		return nil, tol, exitcode.Configf("--baseline compares a whole run: use it with 'kbench compare' on the merged result, not on one shard")
+	}
+	base, err := readResultArg(f.baseline)
+	if err != nil {
+		return nil, tol, err
+	}
+	if tol, err = report.ParseTolerance(f.tolerance); err != nil {
+		return nil, tol, exitcode.With(exitcode.Config, err)
+	}
+	if err := tol.ParseFloors(f.floors); err != nil {
+		return nil, tol, exitcode.With(exitcode.Config, err)
+	}
+	return base, tol, nil
+}
+
+// runProgress starts the progress line unless it is off or the JSON-lines
+// stream replaces it.
+func runProgress(f *runFlags, stderr io.Writer, jsonl bool, plan *workloads.Plan, opt *runner.Options) *render.Progress {
+	if f.noProgress || jsonl || f.progress == "off" {
+		return nil
+	}
+	var total time.Duration
+	for _, v := range plan.Variants {
+		total += (v.Exp.Warmup.D() + v.Exp.Duration.D()) * time.Duration(v.Exp.Repeat)
+	}
+	prog := render.NewProgress(stderr, isTerminal(stderr), total)
+	var done time.Duration
+	var cur string
+	var curTotal time.Duration
+	opt.Progress = func(p runner.Progress) {
+		if p.Variant != cur {
+			done += curTotal
+			cur, curTotal = p.Variant, p.Total
+		}
+		el := done + min(p.Elapsed, p.Total)
+		prog.Update(el, p.Sent, p.Rate, p.P99Ms, p.MaxLag)
+	}
+	return prog
+}
+
+// startCPUProfile writes a CPU profile to path until the returned stop.
+func startCPUProfile(path string) (func(), error) {
+	pf, err := os.Create(path)
+	if err != nil {
+		return nil, exitcode.With(exitcode.Config, err)
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, exitcode.With(exitcode.Config, err)
+	}
+	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+}
+
+// finishRun decides the verdict, writes and renders the result, and maps
+// the outcome to the exit code.
+func finishRun(cmd *cobra.Command, f *runFlags, plan *workloads.Plan, shard runner.Shard, res, base *report.Result, tol report.Tolerance, runErr error, interrupted bool) error {
+	stderr := cmd.ErrOrStderr()
 	checks := verdict.Checks{PerVariant: map[string][]string{}}
 	if !shard.Sharded() { // one shard's figures cannot be gated: kbench merge does it
 		for _, pv := range plan.Variants {
@@ -234,12 +276,11 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		checks.Baseline = &c
 	}
 	// The gates were validated before the run: an error here is a bug.
-	verdict, err := verdict.Decide(res, checks)
+	vd, err := verdict.Decide(res, checks)
 	if err != nil {
 		return exitcode.With(exitcode.Config, err)
 	}
-	gatesFailed := res.Complete && !verdict.Passed
-
+	gatesFailed := res.Complete && !vd.Passed
 	if f.out != "" {
 		if err := writeOutputs(f.out, res); err != nil {
 			fmt.Fprintln(stderr, "kbench: "+err.Error())
