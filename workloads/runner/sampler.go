@@ -105,92 +105,131 @@ func (s *sampler) lastOffsets() ([][]int64, []int64) {
 	return s.committed, s.hwm
 }
 
-// sample takes one lag reading and appends a time-series point.
+// sample takes one lag reading and appends a time-series point. Its jobs,
+// each a step below: read the lag (high watermark minus committed offset,
+// per group and partition), notice a broker that stopped answering, record
+// the time series and lag maxima, trim what every group has committed on
+// the embedded broker, and drive the progress line and the observer. The
+// final sample (after the consumers stopped) only records the lag.
 func (s *sampler) sample(ctx context.Context, final bool) {
-	vr := s.vr
-	P := vr.exp.Topic.Partitions
 	now := time.Now()
-	hwm, err := vr.adm.EndOffsets(ctx, vr.topic, P)
-	lags := make([][]int64, len(vr.groups))
-	commits := make([][]int64, len(vr.groups))
-	var minCommit []int64
-	if err == nil {
-		minCommit = make([]int64, P)
-		copy(minCommit, hwm)
-		for gi, g := range vr.groups {
-			committed, cerr := vr.adm.Committed(ctx, g.id, vr.topic, P)
-			if cerr != nil {
-				err = cerr
-				break
-			}
-			lags[gi] = make([]int64, P)
-			commits[gi] = committed
-			for p := 0; p < P; p++ {
-				c := committed[p]
-				if c < 0 {
-					c = 0
-					minCommit[p] = 0 // nothing committed: keep everything
-				} else if c < minCommit[p] {
-					minCommit[p] = c
-				}
-				if l := hwm[p] - c; l > 0 {
-					lags[gi][p] = l
-				}
-			}
-		}
-	}
-	var sent, acked, consumed int64
-	for _, p := range vr.producers {
-		sent += p.sent.Load()
-		p.mu.Lock()
-		acked += p.ackedAll
-		p.mu.Unlock()
-	}
+	rd := s.readLag(ctx)
+	c := s.counters()
 	var p99 float64
 	if !final {
-		p99 = intervalP99(vr.producers, s.second)
+		p99 = intervalP99(s.vr.producers, s.second)
 	}
-	consumed = -1
-	for _, g := range vr.groups {
-		if u := g.unique.Load(); consumed < 0 || u < consumed {
-			consumed = u
-		}
-	}
-	if consumed < 0 {
-		consumed = 0
-	}
-
-	s.mu.Lock()
-	if err != nil {
-		silent := now.Sub(s.lastOK)
-		s.mu.Unlock()
-		if silent > brokerSilence && !final {
-			select {
-			case s.failed <- fmt.Errorf("broker %v stopped answering for %s: %v", vr.brokers, silent.Round(time.Second), err):
-			default:
-			}
-		}
+	if rd.err != nil {
+		s.brokerSilent(now, rd.err, final)
 		return
 	}
-	s.lastOK = now
-	s.committed, s.hwm = commits, hwm
-	var maxLag, totalLag int64
-	for gi := range vr.groups {
-		var sum int64
-		for p, l := range lags[gi] {
-			sum += l
-			if l > s.partMax[gi][p] {
-				s.partMax[gi][p] = l
+	maxLag, rate := s.record(now, rd, c, p99, final)
+	if final {
+		return
+	}
+	s.trim(ctx, rd.minCommit)
+	s.progress(now, c, rate, p99, maxLag)
+	s.observe(now, rate)
+}
+
+// lagReading is one reading of the partitions' ends and every group's
+// committed offsets.
+type lagReading struct {
+	hwm       []int64
+	commits   [][]int64 // per group and partition (-1: none)
+	lags      [][]int64 // per group and partition
+	minCommit []int64   // per partition, the lowest committed offset of all groups
+	err       error
+}
+
+func (s *sampler) readLag(ctx context.Context) lagReading {
+	vr := s.vr
+	P := vr.exp.Topic.Partitions
+	rd := lagReading{lags: make([][]int64, len(vr.groups)), commits: make([][]int64, len(vr.groups))}
+	rd.hwm, rd.err = vr.adm.EndOffsets(ctx, vr.topic, P)
+	if rd.err != nil {
+		return rd
+	}
+	rd.minCommit = make([]int64, P)
+	copy(rd.minCommit, rd.hwm)
+	for gi, g := range vr.groups {
+		committed, err := vr.adm.Committed(ctx, g.id, vr.topic, P)
+		if err != nil {
+			rd.err = err
+			return rd
+		}
+		rd.lags[gi] = make([]int64, P)
+		rd.commits[gi] = committed
+		for p := 0; p < P; p++ {
+			c := committed[p]
+			if c < 0 {
+				c = 0
+				rd.minCommit[p] = 0 // nothing committed: keep everything
+			} else if c < rd.minCommit[p] {
+				rd.minCommit[p] = c
+			}
+			if l := rd.hwm[p] - c; l > 0 {
+				rd.lags[gi][p] = l
 			}
 		}
-		if sum > s.groupMax[gi] {
-			s.groupMax[gi] = sum
+	}
+	return rd
+}
+
+// runCounters: handed to the clients, acknowledged, and processed by the
+// slowest group (for the first time).
+type runCounters struct{ sent, acked, consumed int64 }
+
+func (s *sampler) counters() runCounters {
+	var c runCounters
+	for _, p := range s.vr.producers {
+		c.sent += p.sent.Load()
+		p.mu.Lock()
+		c.acked += p.ackedAll
+		p.mu.Unlock()
+	}
+	c.consumed = -1
+	for _, g := range s.vr.groups {
+		if u := g.unique.Load(); c.consumed < 0 || u < c.consumed {
+			c.consumed = u
 		}
+	}
+	c.consumed = max(c.consumed, 0)
+	return c
+}
+
+// brokerSilent aborts the variant (through failed) once the broker has
+// failed every reading for brokerSilence.
+func (s *sampler) brokerSilent(now time.Time, err error, final bool) {
+	s.mu.Lock()
+	silent := now.Sub(s.lastOK)
+	s.mu.Unlock()
+	if silent > brokerSilence && !final {
+		select {
+		case s.failed <- fmt.Errorf("broker %v stopped answering for %s: %v", s.vr.brokers, silent.Round(time.Second), err):
+		default:
+		}
+	}
+}
+
+// record updates the lag maxima and finals and appends the second to the
+// time series; it returns the largest group lag and the acknowledged rate.
+func (s *sampler) record(now time.Time, rd lagReading, c runCounters, p99 float64, final bool) (int64, float64) {
+	vr := s.vr
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastOK = now
+	s.committed, s.hwm = rd.commits, rd.hwm
+	var maxLag int64
+	for gi := range vr.groups {
+		var sum int64
+		for p, l := range rd.lags[gi] {
+			sum += l
+			s.partMax[gi][p] = max(s.partMax[gi][p], l)
+		}
+		s.groupMax[gi] = max(s.groupMax[gi], sum)
 		s.groupFinal[gi] = sum
-		if sum > maxLag {
-			maxLag = sum
-		}
-		totalLag += sum
+		maxLag = max(maxLag, sum)
 	}
 	s.maxLagNow = maxLag
 	if vr.embedded && !s.warnedLag && maxLag > embeddedLagWarning {
@@ -203,42 +242,45 @@ func (s *sampler) sample(ctx context.Context, final bool) {
 	}
 	rate := 0.0
 	if dt := now.Sub(s.prevAt).Seconds(); dt > 0 {
-		rate = float64(acked-s.prevAcked) / dt
+		rate = float64(c.acked-s.prevAcked) / dt
 	}
-	s.prevAcked, s.prevAt = acked, now
+	s.prevAcked, s.prevAt = c.acked, now
 	if !final {
 		s.series = append(s.series, report.Sample{
-			T:        round3(now.Sub(s.start).Seconds()),
-			Sent:     sent,
-			Acked:    acked,
-			Consumed: consumed,
-			Lag:      maxLag,
-			P99Ms:    p99,
+			T: round3(now.Sub(s.start).Seconds()), Sent: c.sent, Acked: c.acked, Consumed: c.consumed, Lag: maxLag, P99Ms: p99,
 		})
 	}
-	s.mu.Unlock()
+	return maxLag, rate
+}
 
-	// Keep the embedded broker's memory bounded: drop what every group has
-	// committed. Never touch an external cluster's data.
-	if vr.embedded && !final {
-		_ = vr.adm.DeleteRecords(ctx, vr.topic, minCommit)
-		for _, g := range vr.groups {
-			if g.ver != nil { // what the verifier has read
-				_ = vr.adm.DeleteRecords(ctx, g.out, g.ver.positions())
-			}
+// trim keeps the embedded broker's memory bounded: it drops what every
+// group has committed (and what the verifiers have read). Never an
+// external cluster's data.
+func (s *sampler) trim(ctx context.Context, minCommit []int64) {
+	vr := s.vr
+	if !vr.embedded {
+		return
+	}
+	_ = vr.adm.DeleteRecords(ctx, vr.topic, minCommit)
+	for _, g := range vr.groups {
+		if g.ver != nil {
+			_ = vr.adm.DeleteRecords(ctx, g.out, g.ver.positions())
 		}
 	}
-	if vr.opt.Progress != nil && !final {
-		total := vr.exp.Warmup.D() + vr.exp.Duration.D()
-		el := now.Sub(s.start)
-		vr.opt.Progress(Progress{
-			Variant: vr.name, Elapsed: el, Total: total, Sent: sent, Acked: acked,
-			Rate: rate, P99Ms: p99, MaxLag: maxLag, Draining: el > total,
-		})
+}
+
+// progress drives the progress line.
+func (s *sampler) progress(now time.Time, c runCounters, rate, p99 float64, maxLag int64) {
+	vr := s.vr
+	if vr.opt.Progress == nil {
+		return
 	}
-	if !final {
-		s.observe(now, rate)
-	}
+	total := vr.exp.Warmup.D() + vr.exp.Duration.D()
+	el := now.Sub(s.start)
+	vr.opt.Progress(Progress{
+		Variant: vr.name, Elapsed: el, Total: total, Sent: c.sent, Acked: c.acked,
+		Rate: rate, P99Ms: p99, MaxLag: maxLag, Draining: el > total,
+	})
 }
 
 func round3(x float64) float64 {
