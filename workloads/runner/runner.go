@@ -213,7 +213,7 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 		if ctx.Err() != nil {
 			return res, ErrInterrupted
 		}
-		return res, fmt.Errorf("cannot reach (or authenticate with) broker %s within %s: %v", strings.Join(brokers, ","), opt.ConnectTimeout, err)
+		return res, fmt.Errorf("cannot reach (or authenticate with) broker %s within %s: %w", strings.Join(brokers, ","), opt.ConnectTimeout, err)
 	}
 
 	runID := newRunID()

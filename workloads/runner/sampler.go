@@ -206,7 +206,7 @@ func (s *sampler) brokerSilent(now time.Time, err error, final bool) {
 	s.mu.Unlock()
 	if silent > brokerSilence && !final {
 		select {
-		case s.failed <- fmt.Errorf("broker %v stopped answering for %s: %v", s.vr.brokers, silent.Round(time.Second), err):
+		case s.failed <- fmt.Errorf("broker %v stopped answering for %s: %w", s.vr.brokers, silent.Round(time.Second), err):
 		default:
 		}
 	}
