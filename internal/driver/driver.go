@@ -59,6 +59,10 @@ type ProducerConfig struct {
 	BatchBytes int64
 	// Linger: how long a partial batch waits for more messages.
 	Linger time.Duration
+	// PeakRate is the most messages per second this producer is paced at,
+	// 0 when unpaced. A driver may size per-batch buffers from it (a batch
+	// cannot fill beyond what arrives within one linger). Default 0.
+	PeakRate float64
 	// Acks: "0", "1" or "all".
 	Acks string
 	// Compression: none | gzip | snappy | lz4 | zstd.

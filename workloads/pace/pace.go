@@ -436,6 +436,28 @@ func FromSpec(s workloads.Shape, rate float64, share float64) (Shape, error) {
 	return nil, fmt.Errorf("pace: unknown shape kind %q (want constant, ramp, step, sine or burst)", s.Kind)
 }
 
+// Peak is the highest rate s ever targets, in messages per second: 0 for a
+// nil Shape (unpaced) and for shapes other than the built-in ones (unknown).
+func Peak(s Shape) float64 {
+	switch s := s.(type) {
+	case Constant:
+		return s.PerSec
+	case Ramp:
+		return max(s.From, s.To)
+	case *Steps:
+		peak := 0.0
+		for _, g := range s.segs {
+			peak = max(peak, g.Rate)
+		}
+		return peak
+	case Sine:
+		return s.Mean + s.Amplitude
+	case Burst:
+		return max(s.Base, s.Peak)
+	}
+	return 0
+}
+
 // ---- pacer ----
 
 // Pacer schedules messages along a Shape. It is immutable and safe for

@@ -69,6 +69,7 @@ func (vr *variantRun) initProducer(p *producer, i, n int, start, measureFrom, en
 		BatchSize:   exp.Producer.BatchSize,
 		BatchBytes:  int64(exp.Producer.BatchBytes),
 		Linger:      exp.Producer.Linger.D(),
+		PeakRate:    pace.Peak(shape),
 		Acks:        exp.Producer.Acks,
 		Compression: exp.Producer.Compression,
 		OnAck:       p.onAck,
