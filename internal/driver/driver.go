@@ -112,6 +112,9 @@ type ConsumerConfig struct {
 	Group   string
 	// Instance distinguishes members in client ids.
 	Instance int
+	// Partitions is the topic's partition count, 0 when unknown; a driver
+	// may size its per-partition fetching from it. Default 0.
+	Partitions int
 	// Commit: auto | after-process | before-process | transactional.
 	Commit string
 	// Output, with Commit transactional (franz-go only), is the topic the

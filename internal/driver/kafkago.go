@@ -400,7 +400,7 @@ func NewKafkaGoConsumer(c ConsumerConfig) (Consumer, error) {
 		QueueCapacity:     1000,
 		MinBytes:          1,
 		MaxBytes:          4 << 20,
-		MaxWait:           100 * time.Millisecond,
+		MaxWait:           kafkaGoMaxWait(c.Partitions),
 		ReadBatchTimeout:  2 * time.Second,
 		HeartbeatInterval: c.HeartbeatInterval,
 		SessionTimeout:    c.SessionTimeout,
@@ -413,6 +413,27 @@ func NewKafkaGoConsumer(c ConsumerConfig) (Consumer, error) {
 		MaxAttempts:       3,
 	})
 	return &kafkaGoConsumer{r: r, commit: c.Commit, gens: gens, next: map[int]int64{}}, nil
+}
+
+// kafkaGoMaxWait is the Reader's MaxWait on a topic of the given number of
+// partitions (0: unknown): 1ms per partition, within [100ms, 2s].
+//
+// kafka-go's Reader fetches each partition on its own connection and sets
+// that connection's read deadline to MaxWait after the fetch is sent, while
+// asking the broker to wait at most MaxWait less a margin (a quarter of
+// MaxWait below 1.33s, 1s above: adjustDeadlineForRTT). A response later
+// than the margin is a read timeout, which the Reader treats as a broken
+// connection: it closes it and sets the partition up again, dialling twice
+// and reading the whole topic's metadata (reader.initialize, DialLeader).
+// With one fetch outstanding per partition, the broker's response time
+// grows with the partitions: at 1,000 partitions and MaxWait 100ms (25ms of
+// margin) each member re-initialised about 800 partitions in 8 s, a loop
+// that took the CPU from producing (10,000 of 20,000 msg/s); with 1s, none
+// (docs/scale.md). An empty partition's fetch holds its reader until the
+// broker answers, so MaxWait also bounds how long a rebalance or Close
+// waits for the member's readers to stop: it stays 100ms on small topics.
+func kafkaGoMaxWait(partitions int) time.Duration {
+	return min(max(time.Duration(partitions)*time.Millisecond, 100*time.Millisecond), 2*time.Second)
 }
 
 func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
