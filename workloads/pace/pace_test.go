@@ -404,3 +404,30 @@ func BenchmarkDueStep(b *testing.B) {
 	st, _ := NewSteps([]Segment{{100, s}, {0, s}, {50000, 10 * s}, {1000, s}})
 	benchDue(b, st)
 }
+
+// Peak is the highest rate each shape reaches over a long sampled window.
+func TestPeak(t *testing.T) {
+	steps, err := NewSteps([]Segment{{Rate: 10, For: s}, {Rate: 70, For: s}, {Rate: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range []Shape{
+		Constant{PerSec: 500},
+		Ramp{From: 100, To: 10, Over: s},
+		Ramp{From: 10, To: 100, Over: s},
+		steps,
+		Sine{Mean: 50, Amplitude: 20, Period: s},
+		Burst{Base: 5, Peak: 90, Every: s, For: s / 10},
+	} {
+		sampled := 0.0
+		for e := time.Duration(0); e <= 5*s; e += s / 1000 {
+			sampled = max(sampled, sh.Rate(e))
+		}
+		if got := Peak(sh); got < sampled || got > sampled*1.001 {
+			t.Errorf("Peak(%#v) = %v, highest sampled rate %v", sh, got, sampled)
+		}
+	}
+	if Peak(nil) != 0 {
+		t.Errorf("unpaced peak %v, want 0 (unknown)", Peak(nil))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/kbench/kbench/internal/broker"
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/workloads"
+	"github.com/kbench/kbench/workloads/pace"
 )
 
 // Preflight checks what only the runner knows (which drivers and commit
@@ -35,6 +36,9 @@ func Preflight(plan *workloads.Plan, opt Options) error {
 				return fmt.Errorf("variant %s: consumers[%s].commit transactional needs producer.driver franz-go; kafka-go supports auto, after-process and before-process", v.Name, g.Group)
 			}
 		}
+		if err := driver.CheckScale(exp.Producer.Driver, scaleOf(exp)); err != nil {
+			return fmt.Errorf("variant %s: %w", v.Name, err)
+		}
 		for _, f := range exp.Faults {
 			if broker.IsBrokerFault(f.Kind) && external {
 				return fmt.Errorf("variant %s: fault %s needs the embedded broker (it is injected inside it), not an external cluster", v.Name, f.Kind)
@@ -42,6 +46,21 @@ func Preflight(plan *workloads.Plan, opt Options) error {
 		}
 	}
 	return nil
+}
+
+// scaleOf is what exp asks of its driver (the peak rate per producer is 0
+// when the shape does not parse: validation reports that).
+func scaleOf(exp *workloads.Experiment) driver.Scale {
+	n := max(exp.Producer.Instances, 1)
+	shape, _ := pace.FromSpec(exp.Workload.Shape, exp.Workload.Rate, 1/float64(n))
+	return driver.Scale{
+		Partitions: exp.Topic.Partitions,
+		Groups:     len(exp.Consumers),
+		Producers:  n,
+		BatchSize:  exp.Producer.BatchSize,
+		PeakRate:   pace.Peak(shape),
+		Linger:     exp.Producer.Linger.D(),
+	}
 }
 
 // needsBrokers is how many embedded brokers the plan needs: a leader move
