@@ -18,16 +18,19 @@ type Scale struct {
 	Linger    time.Duration
 }
 
-// KafkaGoMaxGroupPartitions is the widest topic kbench lets kafka-go
-// consumer groups read. kafka-go's Reader sets up every partition a member
-// is assigned on its own: two connections and a Metadata request for the
-// whole topic each (reader.initialize -> Dialer.DialLeader ->
-// LookupPartition -> Conn.ReadPartitions), at every rebalance. A group on P
-// partitions thus reads P² partition entries per generation: on the
-// embedded broker 1,000 partitions cost about 3 s of CPU (client and broker)
-// per generation, 2,000 about 11 s and still ran, 5,000 (25 million
-// entries) did not finish setting up: the lookups timed out (docs/scale.md).
-const KafkaGoMaxGroupPartitions = 2000
+// KafkaGoMaxPartitionReaders is the most partition readers (partitions
+// times the consumer groups reading them) kbench lets kafka-go run. Its
+// Reader sets up every partition a member is assigned on its own: a
+// connection and a goroutine to fetch it, and, at every rebalance, two more
+// connections and a Metadata request for the whole topic
+// (reader.initialize -> Dialer.DialLeader -> LookupPartition ->
+// Conn.ReadPartitions). A group on P partitions thus reads P² partition
+// entries per generation. On the embedded broker (2 cores): one group on
+// 1,000 partitions costs about 3 s of CPU per generation and runs; one on
+// 2,000 runs; one on 5,000 (25 million entries) did not finish setting up
+// (lookups timed out); ten groups on 1,000 partitions (10,000 readers)
+// failed with refused connections after 17 s and 1.3 GB (docs/scale.md).
+const KafkaGoMaxPartitionReaders = 2000
 
 // KafkaGoMaxBatchMemory bounds what kafka-go's Writers may preallocate for
 // one open batch on every partition (see kafkaGoBatchSize): beyond it a
@@ -40,10 +43,10 @@ func CheckScale(name string, s Scale) error {
 	if name != KafkaGo && name != "" {
 		return nil // franz-go fetches and produces per broker, not per partition
 	}
-	if s.Groups > 0 && s.Partitions > KafkaGoMaxGroupPartitions {
-		entries := int64(s.Partitions) * int64(s.Partitions)
-		return fmt.Errorf("%d partitions with consumer groups on the kafka-go driver: its Reader sets up each assigned partition with its own connections and a metadata lookup of the whole topic, %d partition entries at every rebalance (%d partitions at most, docs/scale.md); use producer.driver franz-go (one fetch session per member) or fewer partitions",
-			s.Partitions, entries, KafkaGoMaxGroupPartitions)
+	if readers := int64(s.Groups) * int64(s.Partitions); readers > KafkaGoMaxPartitionReaders {
+		entries := readers * int64(s.Partitions)
+		return fmt.Errorf("%d partitions read by %d consumer group(s) on the kafka-go driver: its Reader fetches each partition on its own connection and sets each one up with a metadata lookup of the whole topic, %d partition readers and %d partition entries at every rebalance (%d readers at most, docs/scale.md); use producer.driver franz-go (one fetch session per member), fewer partitions or fewer groups",
+			s.Partitions, s.Groups, readers, entries, KafkaGoMaxPartitionReaders)
 	}
 	per := int64(kafkaGoBatchSize(s.BatchSize, s.PeakRate, s.Linger)) * kafkaGoMessageBytes
 	if total := int64(max(s.Producers, 1)) * int64(s.Partitions) * per; total > KafkaGoMaxBatchMemory {

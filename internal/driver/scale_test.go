@@ -46,7 +46,7 @@ func TestKafkaGoMaxWait(t *testing.T) {
 }
 
 func TestCheckScale(t *testing.T) {
-	wide := Scale{Partitions: KafkaGoMaxGroupPartitions + 1, Groups: 1, Producers: 1, BatchSize: 1000, PeakRate: 20000, Linger: 5 * time.Millisecond}
+	wide := Scale{Partitions: KafkaGoMaxPartitionReaders + 1, Groups: 1, Producers: 1, BatchSize: 1000, PeakRate: 20000, Linger: 5 * time.Millisecond}
 	err := CheckScale(KafkaGo, wide)
 	if err == nil || !strings.Contains(err.Error(), "franz-go") || !strings.Contains(err.Error(), "partition entries") {
 		t.Errorf("kafka-go groups on %d partitions: %v", wide.Partitions, err)
@@ -55,9 +55,18 @@ func TestCheckScale(t *testing.T) {
 		t.Errorf("franz-go refused: %v", err)
 	}
 	at := wide
-	at.Partitions = KafkaGoMaxGroupPartitions
+	at.Partitions = KafkaGoMaxPartitionReaders
 	if err := CheckScale(KafkaGo, at); err != nil {
 		t.Errorf("kafka-go groups at the limit refused: %v", err)
+	}
+	// Ten groups on 1,000 partitions are 10,000 partition readers.
+	many := Scale{Partitions: 1000, Groups: 10, Producers: 1, BatchSize: 1000, PeakRate: 5000, Linger: 5 * time.Millisecond}
+	if err := CheckScale(KafkaGo, many); err == nil || !strings.Contains(err.Error(), "10000 partition readers") {
+		t.Errorf("kafka-go, 10 groups on 1,000 partitions: %v", err)
+	}
+	many.Groups = 2
+	if err := CheckScale(KafkaGo, many); err != nil {
+		t.Errorf("kafka-go, 2 groups on 1,000 partitions refused: %v", err)
 	}
 	// Producer-only at 10,000 partitions: paced, 200-message batches fit
 	// (304 MB); unpaced, 1,000-message batches (1.4 GB) do not.
