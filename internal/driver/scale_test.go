@@ -157,9 +157,10 @@ func TestKafkaGoWideTopic(t *testing.T) {
 	if sum != N {
 		t.Errorf("broker holds %d records, %d acknowledged", sum, N)
 	}
-	// Requests in flight plus the Transport's own metadata connection.
-	if m := most.Load(); m > kafkaGoRequests+1 {
-		t.Errorf("%d connections open at once (%d dialled), want at most %d", m, dials.Load(), kafkaGoRequests+1)
+	// Requests in flight plus a few of the Transport's own (metadata
+	// discovery on the bootstrap and the broker addresses).
+	if m := most.Load(); m > kafkaGoRequests+4 {
+		t.Errorf("%d connections open at once (%d dialled), want at most %d", m, dials.Load(), kafkaGoRequests+4)
 	}
 }
 
