@@ -22,6 +22,7 @@ import (
 	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/internal/delivery"
 	"github.com/kbench/kbench/internal/driver"
+	"github.com/kbench/kbench/internal/resources"
 	"github.com/kbench/kbench/report"
 	"github.com/kbench/kbench/workloads"
 )
@@ -45,6 +46,9 @@ type Options struct {
 	// Shard makes this run one of several hosts' shares of one run
 	// (`kbench run --shard I/N`). The zero value is an unsharded run.
 	Shard Shard
+	// Machine, when set, is the memory Preflight checks the run against
+	// instead of what this machine has (tests). Default: probed.
+	Machine *resources.Machine
 }
 
 // Shard is this host's share of a sharded run: N hosts each run the same
