@@ -220,6 +220,21 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 		return res, fmt.Errorf("cannot reach (or authenticate with) broker %s within %s: %w", strings.Join(brokers, ","), opt.ConnectTimeout, err)
 	}
 
+	// An external cluster can die under the run: a watchdog stops the run
+	// within seconds (the embedded broker lives and dies with this
+	// process).
+	outer := ctx
+	if emb == nil {
+		wctx, stopWatch, err := watchBrokers(ctx, brokers, func() (*admin.Client, error) {
+			return admin.New(admin.Options{Brokers: brokers, Extra: netOpts, DialTimeout: brokerDeadAfter})
+		}, opt.Log)
+		if err != nil {
+			return res, err
+		}
+		defer stopWatch()
+		ctx = wctx
+	}
+
 	runID := newRunID()
 	if opt.Shard.Sharded() || opt.Shard.RunID != "" || !opt.Shard.StartAt.IsZero() {
 		runID = sharedRunID(plan.Name, opt.Shard)
@@ -227,6 +242,9 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 	startAt := opt.Shard.StartAt
 	for i, v := range plan.Variants {
 		if ctx.Err() != nil {
+			if dead := brokerDead(ctx); dead != nil && outer.Err() == nil {
+				return res, dead
+			}
 			return res, ErrInterrupted
 		}
 		fmt.Fprintf(opt.Log, "variant %d/%d: %s\n", i+1, len(plan.Variants), v.Name)
@@ -252,6 +270,11 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 		res.Variants = append(res.Variants, rv)
 		vr.observeDone(&res.Variants[len(res.Variants)-1])
 		if err != nil {
+			// Cut short by the watchdog rather than by the caller: the
+			// broker died (a runtime failure, not an interruption).
+			if dead := brokerDead(ctx); dead != nil && outer.Err() == nil {
+				err = dead
+			}
 			return res, err
 		}
 	}
@@ -435,6 +458,9 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	// group's drain time runs from when the producers stopped sending.
 	var drains []groupDrain // nil: the drain did not run (cut short)
 	if ctx.Err() == nil && runErr == nil {
+		if len(vr.groups) > 0 {
+			fmt.Fprintf(vr.opt.Log, "  sending stopped; draining (up to %s)\n", exp.Drain)
+		}
 		drains, runErr = vr.drain(ctx, produceEnd)
 		if runErr != nil || ctx.Err() != nil {
 			drains = nil
@@ -444,6 +470,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	<-faultsDone
 	stopSampler()
 	<-samplerDone
+	fmt.Fprintln(vr.opt.Log, "  tearing down")
 	vr.stopConsumers(td, runErr)
 
 	// Broker-side counts and a final lag sample.
@@ -588,7 +615,13 @@ const cutShort = 3500 * time.Millisecond
 
 func (t *teardown) step(normal time.Duration, runErr error) (context.Context, context.CancelFunc) {
 	if t.ctx.Err() == nil && runErr == nil && t.deadline.IsZero() {
-		return context.WithTimeout(context.Background(), normal)
+		ctx, cancel := context.WithTimeout(context.Background(), normal)
+		// Interrupted (or the broker found dead) during this step: it
+		// too ends within cutShort.
+		stop := context.AfterFunc(t.ctx, func() {
+			time.AfterFunc(cutShort, cancel)
+		})
+		return ctx, func() { stop(); cancel() }
 	}
 	if t.deadline.IsZero() {
 		t.deadline = time.Now().Add(cutShort)
