@@ -21,9 +21,9 @@ scale=${FUZZ_SCALE:-1}
 targets=(
   "./workloads FuzzLoad 3000"
   "./workloads FuzzSet 5000"
-  "./report FuzzParseGate 20000"
-  "./report FuzzReadResult 3000"
-  "./report FuzzParseHGRM 10000"
+  "./report/verdict FuzzParseGate 20000"
+  "./report/render FuzzReadResult 3000"
+  "./report/recorder FuzzParseHGRM 10000"
   "./internal/wire FuzzParse 20000"
   "./internal/keysource FuzzReader 10000"
 )

@@ -209,6 +209,7 @@ func (vr *variantRun) assembleProduce(v *report.Variant, measureFrom, sendEnd ti
 		v.Produce.Bytes += p.bytes
 		v.Produce.Errors += p.errors
 		v.Produce.Unsent += p.unsent
+		v.Produce.Unacknowledged += p.unacked
 		if p.firstErr != nil && v.Produce.FirstError == "" {
 			v.Produce.FirstError = p.firstErr.Error()
 		}

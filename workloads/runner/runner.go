@@ -444,14 +444,30 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 		runErr = errors.Join(errs...)
 	}
 
-	// Flush: wait for outstanding acks (bounded).
-	flushCtx, cancel := td.step(10*time.Second, runErr)
+	// Flush: wait for outstanding acks, bounded. What is still in flight
+	// when the bound ends is counted (produce.unacknowledged), not a
+	// failure of the run: the producers are sealed at that moment, before
+	// closing clients fail what they still hold.
+	flushCtx, cancel := td.step(flushBound, runErr)
+	sealAll := func() {
+		for _, p := range vr.producers {
+			p.seal()
+		}
+	}
+	stopSeal := context.AfterFunc(flushCtx, sealAll)
 	for _, p := range vr.producers {
-		if err := p.drv.Close(flushCtx); err != nil && runErr == nil && ctx.Err() == nil {
+		err := p.drv.Close(flushCtx)
+		switch {
+		case err == nil || runErr != nil || ctx.Err() != nil:
+		case flushCtx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
+			fmt.Fprintf(vr.opt.Log, "producer %d: the flush ended after %s with messages unacknowledged (counted in produce.unacknowledged)\n", p.id, flushBound)
+		default:
 			runErr = fmt.Errorf("producer %d: %w", p.id, err)
 		}
 	}
+	stopSeal()
 	cancel()
+	sealAll()
 	produceEnd := time.Now()
 
 	// Drain: consumers catch up with everything acknowledged. Each
@@ -609,6 +625,9 @@ type teardown struct {
 	ctx      context.Context
 	deadline time.Time
 }
+
+// flushBound bounds the flush at the end of producing.
+const flushBound = 10 * time.Second
 
 // cutShort bounds everything left after an interruption or failure.
 const cutShort = 3500 * time.Millisecond
