@@ -399,7 +399,10 @@ func (vr *variantRun) groupDelivery(g *group, acked *delivery.Acked, committed, 
 	for p := range hwm {
 		var u int64
 		if p < len(unacked) {
-			u = unacked[p]
+			// The records the broker holds beyond the acknowledged ones
+			// include foreign records; those the group processed are
+			// not in its backlog window's unknowns.
+			u = max(unacked[p]-g.tracker.ForeignOn(int32(p)), 0)
 		}
 		c := int64(-1)
 		if p < len(committed) {
