@@ -622,7 +622,9 @@ func (vr *variantRun) stopConsumers(td *teardown, runErr error) {
 // each step has its own bound; once the run is interrupted or has failed,
 // all remaining steps share one deadline a few seconds from then.
 type teardown struct {
-	ctx      context.Context
+	ctx context.Context
+
+	mu       sync.Mutex
 	deadline time.Time
 }
 
@@ -632,20 +634,32 @@ const flushBound = 10 * time.Second
 // cutShort bounds everything left after an interruption or failure.
 const cutShort = 3500 * time.Millisecond
 
-func (t *teardown) step(normal time.Duration, runErr error) (context.Context, context.CancelFunc) {
-	if t.ctx.Err() == nil && runErr == nil && t.deadline.IsZero() {
-		ctx, cancel := context.WithTimeout(context.Background(), normal)
-		// Interrupted (or the broker found dead) during this step: it
-		// too ends within cutShort.
-		stop := context.AfterFunc(t.ctx, func() {
-			time.AfterFunc(cutShort, cancel)
-		})
-		return ctx, func() { stop(); cancel() }
-	}
+// cut returns the shared deadline, setting it cutShort from now on the
+// first call.
+func (t *teardown) cut() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.deadline.IsZero() {
 		t.deadline = time.Now().Add(cutShort)
 	}
-	return context.WithDeadline(context.Background(), t.deadline)
+	return t.deadline
+}
+
+func (t *teardown) step(normal time.Duration, runErr error) (context.Context, context.CancelFunc) {
+	t.mu.Lock()
+	normalStep := t.ctx.Err() == nil && runErr == nil && t.deadline.IsZero()
+	t.mu.Unlock()
+	if normalStep {
+		ctx, cancel := context.WithTimeout(context.Background(), normal)
+		// Interrupted (or the broker found dead) during this step: it
+		// ends at the shared deadline, which starts then, like every
+		// step after it.
+		stop := context.AfterFunc(t.ctx, func() {
+			time.AfterFunc(time.Until(t.cut()), cancel)
+		})
+		return ctx, func() { stop(); cancel() }
+	}
+	return context.WithDeadline(context.Background(), t.cut())
 }
 
 // groupDrain is how one group's drain ended.
