@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 )
@@ -15,6 +16,13 @@ func ReadResult(path string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseResult(path, b)
+}
+
+// ParseResult decodes a result.json read elsewhere; name labels errors. A
+// document that is not a kbench result is a *FormatError.
+func ParseResult(name string, b []byte) (*Result, error) {
+	path := name
 	var r Result
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, &FormatError{Path: path, Err: err}
@@ -22,8 +30,34 @@ func ReadResult(path string) (*Result, error) {
 	if r.Schema != Schema {
 		return nil, &FormatError{Path: path, Err: fmt.Errorf("schema %q, want %q", r.Schema, Schema)}
 	}
+	if err := r.wellFormed(); err != nil {
+		return nil, &FormatError{Path: path, Err: err}
+	}
 	r.normalize()
 	return &r, nil
+}
+
+// maxSampleT bounds a time-series point's time (s): about 30 years, far
+// beyond any run, and small enough that the charts' axes stay finite.
+const maxSampleT = 1e9
+
+// wellFormed rejects what kbench never writes and a renderer could not
+// draw: a partition numbered outside its variant's partition list, a
+// time-series point at an absurd time.
+func (r *Result) wellFormed() error {
+	for _, v := range r.Variants {
+		for _, p := range v.Partitions {
+			if p.Partition < 0 || p.Partition >= len(v.Partitions) {
+				return fmt.Errorf("variant %q: partition %d outside the %d partitions listed", v.Name, p.Partition, len(v.Partitions))
+			}
+		}
+		for _, s := range v.Timeseries {
+			if math.IsNaN(s.T) || math.Abs(s.T) > maxSampleT {
+				return fmt.Errorf("variant %q: time-series point at t=%g s", v.Name, s.T)
+			}
+		}
+	}
+	return nil
 }
 
 // FormatError is a file that could be read but is not a kbench result.

@@ -170,6 +170,11 @@ type Produce struct {
 	// Each is in LatencyCorrected and SendDelay with its delay at the end
 	// of the run, a lower bound of what it would have been.
 	Unsent int64 `json:"unsent"`
+	// Unacknowledged: messages handed to the client whose
+	// acknowledgement had not come when the bounded flush at the end
+	// ended (a backlog in the client, not a failure; they may be in the
+	// topic). Not in Messages, Errors or the latencies.
+	Unacknowledged int64 `json:"unacknowledged"`
 	// FirstError is the first delivery error the client reported.
 	FirstError string     `json:"first_error,omitempty"`
 	Throughput Throughput `json:"throughput"`

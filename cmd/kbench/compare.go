@@ -74,7 +74,10 @@ figure is one sample, the baseline figure their median, tested like repeated run
 			}
 			return cobra.MinimumNArgs(2)(cmd, args)
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return runCompare(cmd, args, f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			defer exitOnInterrupt(cmd.ErrOrStderr())()
+			return runCompare(cmd, args, f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.format, "format", "f", "text", "output format: text|markdown|json")

@@ -6,8 +6,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/kbench/kbench/internal/exitcode"
 )
@@ -42,6 +45,27 @@ func isUsageError(err error) bool {
 		}
 	}
 	return false
+}
+
+// exitOnInterrupt makes SIGINT/SIGTERM end a command that measures
+// nothing (compare, merge, report) at once with exit 130, whatever it is
+// blocked on (a slow disk, a pipe). The returned func stops it.
+func exitOnInterrupt(w io.Writer) func() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			fmt.Fprintln(w, "kbench: interrupted")
+			os.Exit(int(exitcode.Interrupted))
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
 }
 
 // silentError carries an exit code whose message was already printed (a

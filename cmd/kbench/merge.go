@@ -35,6 +35,7 @@ pass --gate to evaluate more on the merged figures. A failed gate exits 3.`,
   kbench merge a.json b.json -o merged.json --gate 'produce.throughput.msgs_per_s >= 100000'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer exitOnInterrupt(cmd.ErrOrStderr())()
 			if _, err := verdict.ParseGates(gates); err != nil {
 				return exitcode.With(exitcode.Config, err)
 			}

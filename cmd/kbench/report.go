@@ -56,6 +56,7 @@ format (VARIANT.NAME.hgrm, milliseconds) for HdrHistogram's plotting tools.`,
   kbench report results/result.json --hgrm hgrm/ --gate 'skew.max_mean <= 1.5'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer exitOnInterrupt(cmd.ErrOrStderr())()
 			if !validFormat(format, formats) {
 				return exitcode.Configf("unknown --format %q (want %s)", format, strings.Join(formats, ", "))
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kbench/kbench/internal/exitcode"
+	"github.com/kbench/kbench/internal/resources"
 	"github.com/kbench/kbench/report"
 	"github.com/kbench/kbench/report/render"
 	"github.com/kbench/kbench/report/verdict"
@@ -122,6 +123,11 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+	// ... but never past what the machine has: near it the collector works
+	// harder instead of the process dying of "out of memory".
+	if m := resources.Probe(); os.Getenv("GOMEMLIMIT") == "" && m.Available > 0 {
+		debug.SetMemoryLimit(m.Available)
+	}
 	opt := runner.Options{Brokers: f.brokers, Log: stderr, Shard: shard}
 	if shard.Sharded() {
 		if shard.StartAt.IsZero() {
@@ -130,7 +136,7 @@ func runRun(cmd *cobra.Command, args []string, f *runFlags) error {
 		fmt.Fprintln(stderr, "kbench: sharded run: the topic is kept; gates are evaluated by 'kbench merge' on the merged result")
 	}
 	if err := runner.Preflight(plan, opt); err != nil {
-		return exitcode.With(exitcode.Config, err)
+		return configError(stderr, err)
 	}
 	stopLive, jsonl, err := liveView(f, stderr, &opt)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kbench/kbench/internal/exitcode"
+	"github.com/kbench/kbench/internal/resources"
 	"github.com/kbench/kbench/workloads"
 )
 
@@ -19,11 +20,14 @@ func newValidateCmd() *cobra.Command {
 		Short: "Check experiment files without running them",
 		Long: `Check experiment files (or built-in profiles) the way run does before it sends
 anything: strict YAML (unknown keys, wrong types, impossible values), every
-matrix variant, gate expressions and ${ENV} references.
+matrix variant, gate expressions and ${ENV} references, Kafka's own limits
+and whether the run fits in this machine's memory.
 
 Every problem is printed to stderr as file:line:col: message; each good file
-prints "FILE: ok (N variants)" to stdout. Exit code 2 when any file has an
-error, 0 otherwise.`,
+prints "FILE: ok (N variants)" to stdout, then an estimate of the memory its
+largest variant needs (on the embedded broker unless the file names
+cluster.brokers), what this machine has, and the plan's longest wall time.
+Exit code 2 when any file has an error, 0 otherwise.`,
 		Example: `  kbench validate my.yaml
   kbench validate experiments/*.yaml
   kbench validate quickstart --set workload.keying.strategy=service
@@ -45,6 +49,7 @@ error, 0 otherwise.`,
 func runValidate(cmd *cobra.Command, args, sets []string) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	failed := false
+	machine := resources.Probe()
 	for _, arg := range args {
 		plan, err := workloads.Resolve(arg, sets)
 		if err != nil {
@@ -59,12 +64,21 @@ func runValidate(cmd *cobra.Command, args, sets []string) error {
 			}
 			continue
 		}
+		embedded := func(e *workloads.Experiment) bool { return e.Cluster == nil || len(e.Cluster.Brokers) == 0 }
+		if errs := resources.CheckPlan(plan, embedded, machine); len(errs) > 0 {
+			failed = true
+			for _, e := range errs {
+				fmt.Fprintln(stderr, e.Error())
+			}
+			continue
+		}
 		n := len(plan.Variants)
 		plural := "s"
 		if n == 1 {
 			plural = ""
 		}
 		fmt.Fprintf(stdout, "%s: ok (%d variant%s)\n", arg, n, plural)
+		fmt.Fprintf(stdout, "  estimate: %s\n", resources.Describe(plan, embedded, machine))
 	}
 	if failed {
 		return silent(exitcode.Config)

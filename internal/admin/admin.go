@@ -60,6 +60,14 @@ func (c *Client) Ping(ctx context.Context) error {
 	return err
 }
 
+// Alive asks the brokers the client knows, one after another, for their
+// metadata (no topics: the cheapest request every broker answers) and
+// returns nil as soon as one answers. No retries: an error means none
+// answered within ctx.
+func (c *Client) Alive(ctx context.Context) error {
+	return c.cl.Ping(ctx)
+}
+
 // CreateTopic creates topic with the given partitions and replication, and
 // waits until every partition has a leader. An existing topic with the same
 // partition count is accepted; a different count is an error.

@@ -95,6 +95,8 @@ type Tracker struct {
 	// backlog (unprocessed records at or above the committed offset) from
 	// a loss at the end of a run (see Backlog).
 	offsets map[int32]*IntervalSet
+	// foreignOn[partition]: foreign records processed from it.
+	foreignOn map[int32]int64
 
 	messages, duplicated, reordered, foreign int64
 }
@@ -102,9 +104,10 @@ type Tracker struct {
 // NewTracker returns an empty tracker.
 func NewTracker() *Tracker {
 	return &Tracker{
-		consumed: map[uint32]*IntervalSet{},
-		highest:  map[producerPartition]uint64{},
-		offsets:  map[int32]*IntervalSet{},
+		consumed:  map[uint32]*IntervalSet{},
+		highest:   map[producerPartition]uint64{},
+		offsets:   map[int32]*IntervalSet{},
+		foreignOn: map[int32]int64{},
 	}
 }
 
@@ -156,6 +159,35 @@ func (t *Tracker) ObserveForeign() {
 	t.mu.Lock()
 	t.foreign++
 	t.mu.Unlock()
+}
+
+// ObserveForeignAt counts a foreign message processed from partition at
+// offset (< 0: unknown): its offset is processed like any other, and it is
+// counted per partition, so a backlog is not mistaken for foreign records
+// (see ForeignOn).
+func (t *Tracker) ObserveForeignAt(partition int32, offset int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.foreign++
+	if t.foreignOn == nil {
+		t.foreignOn = map[int32]int64{}
+	}
+	t.foreignOn[partition]++
+	if offset >= 0 {
+		o := t.offsets[partition]
+		if o == nil {
+			o = &IntervalSet{}
+			t.offsets[partition] = o
+		}
+		o.Add(uint64(offset))
+	}
+}
+
+// ForeignOn is how many foreign messages were processed from partition.
+func (t *Tracker) ForeignOn(partition int32) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.foreignOn[partition]
 }
 
 // Counts is a snapshot of a tracker's running counters.

@@ -275,8 +275,17 @@ func TestHotKeyBackpressure(t *testing.T) {
 	if salted.Skew.MaxMean >= svc.Skew.MaxMean {
 		t.Errorf("salted max/mean %.2f, service %.2f: salting should lower it", salted.Skew.MaxMean, svc.Skew.MaxMean)
 	}
-	if sg := group(t, salted, "backpressure"); sg.Lag.Max*2 > g.Lag.Max {
-		t.Errorf("salted lag max %d, service %d: salting should relieve the hot partition", sg.Lag.Max, g.Lag.Max)
+	// Salting spreads the hot key: no partition lags like the service
+	// key's hot one. (Per partition: on a loaded machine every partition
+	// lags more, so the group totals come closer.)
+	sg := group(t, salted, "backpressure")
+	var saltedMax int64
+	for _, lag := range sg.PartitionLag {
+		saltedMax = max(saltedMax, lag)
+	}
+	if saltedMax*2 > g.PartitionLag[hot] || sg.Lag.Max >= g.Lag.Max {
+		t.Errorf("salted: partition lag max %d, group lag max %d; service: hot partition %d, group %d: salting should relieve the hot partition",
+			saltedMax, sg.Lag.Max, g.PartitionLag[hot], g.Lag.Max)
 	}
 }
 

@@ -240,6 +240,7 @@ func (m *variantMerge) addProduce(p *report.Variant) {
 	v.Produce.Bytes += p.Produce.Bytes
 	v.Produce.Errors += p.Produce.Errors
 	v.Produce.Unsent += p.Produce.Unsent
+	v.Produce.Unacknowledged += p.Produce.Unacknowledged
 	v.Produce.Throughput.TargetMsgsPerS += p.Produce.Throughput.TargetMsgsPerS
 	v.E2E.SameClockOnly = v.E2E.SameClockOnly || p.E2E.SameClockOnly
 	if p.Delivery != nil {

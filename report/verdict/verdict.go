@@ -108,6 +108,10 @@ func Notes(r *report.Result) []string {
 			out = append(out, fmt.Sprintf("%sthe generator fell behind: %s messages due were never sent (in send delay and corrected latency at their delay at the end)",
 				prefix, report.FormatFigure(float64(v.Produce.Unsent), "int")))
 		}
+		if v.Produce.Unacknowledged > 0 {
+			out = append(out, fmt.Sprintf("%s%s messages were still unacknowledged when the flush at the end ended (a backlog in the client, counted apart)",
+				prefix, report.FormatFigure(float64(v.Produce.Unacknowledged), "int")))
+		}
 		if v.E2E.SameClockOnly {
 			out = append(out, fmt.Sprintf("%se2e latency rests on the %s messages produced and consumed on the same shard (one clock)",
 				prefix, report.FormatFigure(float64(v.E2E.Latency.Count), "int")))

@@ -211,6 +211,7 @@ func (vr *variantRun) assembleProduce(v *report.Variant, measureFrom, sendEnd ti
 		v.Produce.Bytes += p.bytes
 		v.Produce.Errors += p.errors
 		v.Produce.Unsent += p.unsent
+		v.Produce.Unacknowledged += p.unacked
 		if p.firstErr != nil && v.Produce.FirstError == "" {
 			v.Produce.FirstError = p.firstErr.Error()
 		}
@@ -400,7 +401,10 @@ func (vr *variantRun) groupDelivery(g *group, acked *delivery.Acked, committed, 
 	for p := range hwm {
 		var u int64
 		if p < len(unacked) {
-			u = unacked[p]
+			// The records the broker holds beyond the acknowledged ones
+			// include foreign records; those the group processed are
+			// not in its backlog window's unknowns.
+			u = max(unacked[p]-g.tracker.ForeignOn(int32(p)), 0)
 		}
 		c := int64(-1)
 		if p < len(committed) {

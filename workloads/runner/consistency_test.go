@@ -62,8 +62,11 @@ consumers: []
 	if p.SendDelay.P50 < 100 {
 		t.Errorf("send delay p50 %.2f ms: the generator's lag behind schedule is not visible", p.SendDelay.P50)
 	}
-	if p.LatencyCorrected.P99 < 5*p.Latency.P99 {
-		t.Errorf("corrected p99 %.2f ms not far above service p99 %.2f ms", p.LatencyCorrected.P99, p.Latency.P99)
+	// Corrected latency is service latency plus the send delay: its tail
+	// is above the service tail by a good part of the generator's lag.
+	// (Not a fixed ratio: on a loaded machine the service tail grows too.)
+	if p.LatencyCorrected.P99 < p.Latency.P99+p.SendDelay.P50/2 {
+		t.Errorf("corrected p99 %.2f ms not far above service p99 %.2f ms (send delay p50 %.2f ms)", p.LatencyCorrected.P99, p.Latency.P99, p.SendDelay.P50)
 	}
 	// What was due but never sent is counted, and each such message is in
 	// the send delay and corrected latency (at its delay at the end), so

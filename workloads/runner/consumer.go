@@ -133,7 +133,9 @@ func (m *member) handle(msg *driver.Message) error {
 	}
 	var h wire.Header
 	if msg.Header == nil || wire.Parse(msg.Header, &h) != nil || h.RunID != m.g.runID {
-		m.g.tracker.ObserveForeign()
+		// Not ours (no header, a corrupt one, another run's): counted,
+		// and its offset processed, but in no other figure.
+		m.g.tracker.ObserveForeignAt(int32(msg.Partition), msg.Offset)
 		return nil
 	}
 	dup, _ := m.g.tracker.Observe(h.Producer, int32(msg.Partition), h.Seq, msg.Offset)

@@ -5,21 +5,45 @@ import (
 
 	"github.com/kbench/kbench/internal/broker"
 	"github.com/kbench/kbench/internal/driver"
+	"github.com/kbench/kbench/internal/resources"
 	"github.com/kbench/kbench/workloads"
 	"github.com/kbench/kbench/workloads/pace"
 )
 
 // Preflight checks what only the runner knows (which drivers and commit
-// modes exist, what the target cluster can do) before any load is sent. Its
+// modes exist, what the target cluster can do, whether the run fits in
+// this machine's memory and Kafka's limits) before any load is sent. Its
 // errors are configuration errors.
 func Preflight(plan *workloads.Plan, opt Options) error {
+	if err := preflight(plan, opt); err != nil {
+		return err
+	}
+	// Memory is only checked once the plan is otherwise runnable: each
+	// error names the field that sizes it.
+	m := resources.Probe()
+	if opt.Machine != nil {
+		m = *opt.Machine
+	}
+	embedded := func(e *workloads.Experiment) bool { return !external(e, opt) }
+	if errs := resources.CheckPlan(plan, embedded, m); len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// external reports whether exp runs on an external cluster.
+func external(exp *workloads.Experiment, opt Options) bool {
+	return len(opt.Brokers) > 0 || (exp.Cluster != nil && len(exp.Cluster.Brokers) > 0)
+}
+
+func preflight(plan *workloads.Plan, opt Options) error {
 	sh := opt.Shard
 	if sh.Count < 0 || (sh.Count > 0 && (sh.Index < 0 || sh.Index >= sh.Count)) {
 		return fmt.Errorf("--shard %d/%d: want I/N with 0 <= I < N", sh.Index, sh.Count)
 	}
 	for _, v := range plan.Variants {
 		exp := v.Exp
-		external := len(opt.Brokers) > 0 || (exp.Cluster != nil && len(exp.Cluster.Brokers) > 0)
+		external := external(exp, opt)
 		if sh.Sharded() {
 			if !external {
 				return fmt.Errorf("variant %s: a sharded run needs a shared cluster (--brokers or cluster.brokers); each host's embedded broker would be a separate run", v.Name)

@@ -96,6 +96,9 @@ type producer struct {
 	// unsent: measured messages due before the end but never handed to
 	// the client (producer goroutine; read after it returned).
 	unsent int64
+	// budget bounds an unthrottled producer's in-flight messages by time
+	// (producer goroutine only).
+	budget inflightBudget
 
 	// ack side, under mu (acks arrive concurrently per partition)
 	mu        sync.Mutex
@@ -120,6 +123,10 @@ type producer struct {
 	lastAck  time.Time
 	firstErr error
 	log      io.Writer
+	// sealed: the flush at the end is over; acknowledgements arriving
+	// later are not counted, and unacked is what was still in flight.
+	sealed  bool
+	unacked int64
 }
 
 func newProducer(id uint32, partitions int) *producer {
@@ -141,6 +148,11 @@ func newProducer(id uint32, partitions int) *producer {
 func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 	var h wire.Header
 	p.mu.Lock()
+	if p.sealed {
+		p.mu.Unlock()
+		releaseSlabs(acks)
+		return
+	}
 	if err != nil {
 		p.errors += int64(len(acks))
 		if p.firstErr == nil {
@@ -185,16 +197,34 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 		}
 		p.lastAck = at
 	}
+	// Under mu, so seal counts exactly what was not acknowledged.
+	p.inflight.Add(-int64(len(acks)))
 	p.mu.Unlock()
+	releaseSlabs(acks)
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func releaseSlabs(acks []driver.Ack) {
 	for i := range acks {
 		if sl, ok := acks[i].Token.(*slab); ok {
 			sl.release()
 		}
 	}
-	p.inflight.Add(-int64(len(acks)))
-	select {
-	case p.wake <- struct{}{}:
-	default:
+}
+
+// seal ends the producer's accounting once the flush at the end is over
+// (or has run out of time): what is still in flight is counted as
+// unacknowledged, and acknowledgements arriving later are ignored, so the
+// figures do not move while they are assembled. Idempotent.
+func (p *producer) seal() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.sealed {
+		p.sealed = true
+		p.unacked = max(p.inflight.Load(), 0)
 	}
 }
 
@@ -226,8 +256,14 @@ func (p *producer) run(ctx context.Context) error {
 			}
 		}
 		// Bound what the client holds: kafka-go's async Writer has no
-		// back-pressure of its own.
-		if p.inflight.Load() >= p.maxInFlight {
+		// back-pressure of its own. Unthrottled, also by time: no more
+		// than the client acknowledges in inflightWindow, so the flush at
+		// the end takes seconds, not minutes.
+		limit := p.maxInFlight
+		if p.pacer.Shape() == nil {
+			limit = p.budget.limit(now, p.ackedCount(), p.maxInFlight)
+		}
+		if p.inflight.Load() >= limit {
 			if !p.sleep(ctx, timer, 50*time.Millisecond, true) {
 				return nil
 			}
@@ -235,7 +271,7 @@ func (p *producer) run(ctx context.Context) error {
 		}
 		elapsed := now.Sub(p.start)
 		recs = recs[:0]
-		room := p.maxInFlight - p.inflight.Load()
+		room := limit - p.inflight.Load()
 		valueBytes := 0
 		if p.jsonFmt {
 			valueBytes = p.size
@@ -365,6 +401,14 @@ func (p *producer) recordUnsent(n uint64, startNs, measureNs int64, endOff time.
 		runN++
 	}
 	flush()
+}
+
+// ackedCount is the producer's acknowledged and failed messages so far:
+// what left the client.
+func (p *producer) ackedCount() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ackedAll + p.errors
 }
 
 // sleep waits for d, or for an ack when onWake, or until ctx ends; false

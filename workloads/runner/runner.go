@@ -22,6 +22,7 @@ import (
 	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/internal/delivery"
 	"github.com/kbench/kbench/internal/driver"
+	"github.com/kbench/kbench/internal/resources"
 	"github.com/kbench/kbench/report"
 	"github.com/kbench/kbench/workloads"
 )
@@ -45,6 +46,9 @@ type Options struct {
 	// Shard makes this run one of several hosts' shares of one run
 	// (`kbench run --shard I/N`). The zero value is an unsharded run.
 	Shard Shard
+	// Machine, when set, is the memory Preflight checks the run against
+	// instead of what this machine has (tests). Default: probed.
+	Machine *resources.Machine
 }
 
 // Shard is this host's share of a sharded run: N hosts each run the same
@@ -216,6 +220,21 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 		return res, fmt.Errorf("cannot reach (or authenticate with) broker %s within %s: %w", strings.Join(brokers, ","), opt.ConnectTimeout, err)
 	}
 
+	// An external cluster can die under the run: a watchdog stops the run
+	// within seconds (the embedded broker lives and dies with this
+	// process).
+	outer := ctx
+	if emb == nil {
+		wctx, stopWatch, err := watchBrokers(ctx, brokers, func() (*admin.Client, error) {
+			return admin.New(admin.Options{Brokers: brokers, Extra: netOpts, DialTimeout: brokerDeadAfter})
+		}, opt.Log)
+		if err != nil {
+			return res, err
+		}
+		defer stopWatch()
+		ctx = wctx
+	}
+
 	runID := newRunID()
 	if opt.Shard.Sharded() || opt.Shard.RunID != "" || !opt.Shard.StartAt.IsZero() {
 		runID = sharedRunID(plan.Name, opt.Shard)
@@ -223,6 +242,9 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 	startAt := opt.Shard.StartAt
 	for i, v := range plan.Variants {
 		if ctx.Err() != nil {
+			if dead := brokerDead(ctx); dead != nil && outer.Err() == nil {
+				return res, dead
+			}
 			return res, ErrInterrupted
 		}
 		fmt.Fprintf(opt.Log, "variant %d/%d: %s\n", i+1, len(plan.Variants), v.Name)
@@ -248,6 +270,11 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 		res.Variants = append(res.Variants, rv)
 		vr.observeDone(&res.Variants[len(res.Variants)-1])
 		if err != nil {
+			// Cut short by the watchdog rather than by the caller: the
+			// broker died (a runtime failure, not an interruption).
+			if dead := brokerDead(ctx); dead != nil && outer.Err() == nil {
+				err = dead
+			}
 			return res, err
 		}
 	}
@@ -417,20 +444,39 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 		runErr = errors.Join(errs...)
 	}
 
-	// Flush: wait for outstanding acks (bounded).
-	flushCtx, cancel := td.step(10*time.Second, runErr)
+	// Flush: wait for outstanding acks, bounded. What is still in flight
+	// when the bound ends is counted (produce.unacknowledged), not a
+	// failure of the run: the producers are sealed at that moment, before
+	// closing clients fail what they still hold.
+	flushCtx, cancel := td.step(flushBound, runErr)
+	sealAll := func() {
+		for _, p := range vr.producers {
+			p.seal()
+		}
+	}
+	stopSeal := context.AfterFunc(flushCtx, sealAll)
 	for _, p := range vr.producers {
-		if err := p.drv.Close(flushCtx); err != nil && runErr == nil && ctx.Err() == nil {
+		err := p.drv.Close(flushCtx)
+		switch {
+		case err == nil || runErr != nil || ctx.Err() != nil:
+		case flushCtx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
+			fmt.Fprintf(vr.opt.Log, "producer %d: the flush ended after %s with messages unacknowledged (counted in produce.unacknowledged)\n", p.id, flushBound)
+		default:
 			runErr = fmt.Errorf("producer %d: %w", p.id, err)
 		}
 	}
+	stopSeal()
 	cancel()
+	sealAll()
 	produceEnd := time.Now()
 
 	// Drain: consumers catch up with everything acknowledged. Each
 	// group's drain time runs from when the producers stopped sending.
 	var drains []groupDrain // nil: the drain did not run (cut short)
 	if ctx.Err() == nil && runErr == nil {
+		if len(vr.groups) > 0 {
+			fmt.Fprintf(vr.opt.Log, "  sending stopped; draining (up to %s)\n", exp.Drain)
+		}
 		drains, runErr = vr.drain(ctx, produceEnd)
 		if runErr != nil || ctx.Err() != nil {
 			drains = nil
@@ -440,6 +486,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	<-faultsDone
 	stopSampler()
 	<-samplerDone
+	fmt.Fprintln(vr.opt.Log, "  tearing down")
 	vr.stopConsumers(td, runErr)
 
 	// Broker-side counts and a final lag sample.
@@ -575,21 +622,44 @@ func (vr *variantRun) stopConsumers(td *teardown, runErr error) {
 // each step has its own bound; once the run is interrupted or has failed,
 // all remaining steps share one deadline a few seconds from then.
 type teardown struct {
-	ctx      context.Context
+	ctx context.Context
+
+	mu       sync.Mutex
 	deadline time.Time
 }
+
+// flushBound bounds the flush at the end of producing.
+const flushBound = 10 * time.Second
 
 // cutShort bounds everything left after an interruption or failure.
 const cutShort = 3500 * time.Millisecond
 
-func (t *teardown) step(normal time.Duration, runErr error) (context.Context, context.CancelFunc) {
-	if t.ctx.Err() == nil && runErr == nil && t.deadline.IsZero() {
-		return context.WithTimeout(context.Background(), normal)
-	}
+// cut returns the shared deadline, setting it cutShort from now on the
+// first call.
+func (t *teardown) cut() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.deadline.IsZero() {
 		t.deadline = time.Now().Add(cutShort)
 	}
-	return context.WithDeadline(context.Background(), t.deadline)
+	return t.deadline
+}
+
+func (t *teardown) step(normal time.Duration, runErr error) (context.Context, context.CancelFunc) {
+	t.mu.Lock()
+	normalStep := t.ctx.Err() == nil && runErr == nil && t.deadline.IsZero()
+	t.mu.Unlock()
+	if normalStep {
+		ctx, cancel := context.WithTimeout(context.Background(), normal)
+		// Interrupted (or the broker found dead) during this step: it
+		// ends at the shared deadline, which starts then, like every
+		// step after it.
+		stop := context.AfterFunc(t.ctx, func() {
+			time.AfterFunc(time.Until(t.cut()), cancel)
+		})
+		return ctx, func() { stop(); cancel() }
+	}
+	return context.WithDeadline(context.Background(), t.cut())
 }
 
 // groupDrain is how one group's drain ended.
