@@ -28,6 +28,12 @@ func Preflight(plan *workloads.Plan, opt Options) error {
 	if errs := resources.CheckPlan(plan, embedded, m); len(errs) > 0 {
 		return errs
 	}
+	// What fits in memory may still be more than a driver can serve.
+	for _, v := range plan.Variants {
+		if err := driver.CheckScale(v.Exp.Producer.Driver, scaleOf(v.Exp)); err != nil {
+			return fmt.Errorf("variant %s: %w", v.Name, err)
+		}
+	}
 	return nil
 }
 
@@ -59,9 +65,6 @@ func preflight(plan *workloads.Plan, opt Options) error {
 			if g.Commit == "transactional" && exp.Producer.Driver != driver.FranzGo {
 				return fmt.Errorf("variant %s: consumers[%s].commit transactional needs producer.driver franz-go; kafka-go supports auto, after-process and before-process", v.Name, g.Group)
 			}
-		}
-		if err := driver.CheckScale(exp.Producer.Driver, scaleOf(exp)); err != nil {
-			return fmt.Errorf("variant %s: %w", v.Name, err)
 		}
 		for _, f := range exp.Faults {
 			if broker.IsBrokerFault(f.Kind) && external {

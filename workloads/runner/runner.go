@@ -317,16 +317,8 @@ type variantRun struct {
 
 func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	exp := vr.exp
-	P := exp.Topic.Partitions
 	out := report.Variant{Name: vr.name, Params: vr.params}
-
-	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	err := vr.adm.CreateTopic(cctx, vr.topic, P, exp.Topic.Replication)
-	cancel()
-	if err != nil {
-		if ctx.Err() != nil {
-			return out, ErrInterrupted
-		}
+	if err := vr.createTopic(ctx); err != nil {
 		return out, err
 	}
 	// After an interruption or a failure every remaining step of the
@@ -335,23 +327,88 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	td := &teardown{ctx: ctx}
 	// A shard never deletes the topic: other shards may still use it.
 	if !exp.Topic.Keep && !vr.shard.Sharded() {
-		defer func() {
-			dctx, cancel := td.step(5*time.Second, nil)
-			defer cancel()
-			_ = vr.adm.DeleteTopic(dctx, vr.topic)
-			for _, t := range vr.outTopics {
-				_ = vr.adm.DeleteTopic(dctx, t)
-			}
-		}()
+		defer vr.deleteTopics(td)
 	}
-
-	// The pacing origin is set once consumers are ready; recorders take it
-	// as the warmup boundary.
-	start := time.Now()
-	measureFrom := start.Add(exp.Warmup.D())
-
 	// Consumers first, so the groups are stable before the first message.
-	for _, gc := range exp.Consumers {
+	if err := vr.setUpConsumers(ctx, td); err != nil {
+		return out, err
+	}
+	start, measureFrom, err := vr.startClock(ctx, td)
+	if err != nil {
+		return out, err
+	}
+	bg := vr.startBackground(ctx, start, measureFrom)
+	sendEnd, runErr := vr.produce(ctx, bg)
+	runErr = vr.flush(ctx, td, runErr)
+	produceEnd := time.Now()
+
+	// Drain: consumers catch up with everything acknowledged. Each
+	// group's drain time runs from when the producers stopped sending.
+	var drains []groupDrain // nil: the drain did not run (cut short)
+	if ctx.Err() == nil && runErr == nil {
+		if len(vr.groups) > 0 {
+			fmt.Fprintf(vr.opt.Log, "  sending stopped; draining (up to %s)\n", exp.Drain)
+		}
+		drains, runErr = vr.drain(ctx, produceEnd)
+		if runErr != nil || ctx.Err() != nil {
+			drains = nil
+		}
+	}
+	bg.stop()
+	fmt.Fprintln(vr.opt.Log, "  tearing down")
+	vr.stopConsumers(td, runErr)
+
+	// Broker-side counts and a final lag sample.
+	bctx, cancel := td.step(3*time.Second, runErr)
+	hwm, hwmErr := vr.adm.EndOffsets(bctx, vr.topic, exp.Topic.Partitions)
+	vr.sampler.sample(bctx, true)
+	cancel()
+	if hwmErr != nil && runErr == nil && ctx.Err() == nil {
+		runErr = fmt.Errorf("reading the broker's offsets at the end: %w", hwmErr)
+	}
+	out = vr.assemble(start, measureFrom, sendEnd, hwm, hwmErr, drains)
+	if runErr == nil && ctx.Err() != nil {
+		runErr = ErrInterrupted
+	}
+	return out, runErr
+}
+
+// cut maps err to ErrInterrupted when the run's context ended.
+func cut(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	return err
+}
+
+// createTopic creates the variant's fresh topic (bounded).
+func (vr *variantRun) createTopic(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := vr.adm.CreateTopic(cctx, vr.topic, vr.exp.Topic.Partitions, vr.exp.Topic.Replication); err != nil {
+		return cut(ctx, err)
+	}
+	return nil
+}
+
+// deleteTopics deletes the variant's topic and output topics.
+func (vr *variantRun) deleteTopics(td *teardown) {
+	dctx, cancel := td.step(5*time.Second, nil)
+	defer cancel()
+	_ = vr.adm.DeleteTopic(dctx, vr.topic)
+	for _, t := range vr.outTopics {
+		_ = vr.adm.DeleteTopic(dctx, t)
+	}
+}
+
+// setUpConsumers creates the groups (ids unique per run and variant),
+// their verifiers and members, and waits until every group is stable. On
+// failure the members started are stopped.
+func (vr *variantRun) setUpConsumers(ctx context.Context, td *teardown) error {
+	// Recorders take the warmup boundary from the pacing origin, set once
+	// the consumers are ready (startClock); until then, from now.
+	measureFrom := time.Now().Add(vr.exp.Warmup.D())
+	for _, gc := range vr.exp.Consumers {
 		id := fmt.Sprintf("%s-%08x-%d", gc.Group, uint32(vr.runID), vr.index)
 		g := newGroup(gc, id, vr.runID, measureFrom)
 		g.live = vr.opt.Observer != nil
@@ -362,53 +419,78 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	}
 	if err := vr.startVerifiers(ctx); err != nil {
 		vr.stopConsumers(td, err)
-		if ctx.Err() != nil {
-			return out, ErrInterrupted
-		}
-		return out, err
+		return cut(ctx, err)
 	}
 	vr.consumerCtx = ctx
 	if err := vr.startConsumers(ctx); err != nil {
 		vr.stopConsumers(td, err)
-		return out, err
+		return err
 	}
 	vr.announce()
 	if err := vr.waitGroupsReady(ctx); err != nil {
 		vr.stopConsumers(td, err)
-		if ctx.Err() != nil {
-			return out, ErrInterrupted
-		}
-		return out, err
+		return cut(ctx, err)
 	}
+	return nil
+}
 
+// startClock sets the pacing origin (now, or a sharded run's common
+// start), the end of warmup every recorder measures from, and makes the
+// producers.
+func (vr *variantRun) startClock(ctx context.Context, td *teardown) (start, measureFrom time.Time, err error) {
 	start = time.Now()
 	if !vr.startAt.IsZero() {
 		if err := vr.waitStart(ctx); err != nil {
 			vr.stopConsumers(td, err)
-			if ctx.Err() != nil {
-				return out, ErrInterrupted
-			}
-			return out, err
+			return start, start, cut(ctx, err)
 		}
 		start = vr.startAt
 	}
-	measureFrom = start.Add(exp.Warmup.D())
+	measureFrom = start.Add(vr.exp.Warmup.D())
 	for _, g := range vr.groups {
 		g.measure.Store(clock.At(measureFrom))
 	}
-	end := measureFrom.Add(exp.Duration.D())
+	end := measureFrom.Add(vr.exp.Duration.D())
 	if err := vr.makeProducers(start, measureFrom, end); err != nil {
 		vr.stopConsumers(td, err)
-		return out, err
+		return start, measureFrom, err
 	}
+	return start, measureFrom, nil
+}
 
+// background is what runs beside the producers: the sampler and the
+// fault schedule.
+type background struct {
+	stopSampler, stopFaults context.CancelFunc
+	samplerDone, faultsDone chan struct{}
+}
+
+func (vr *variantRun) startBackground(ctx context.Context, start, measureFrom time.Time) *background {
+	bg := &background{samplerDone: make(chan struct{}), faultsDone: make(chan struct{})}
 	vr.sampler = newSampler(vr, start, measureFrom)
 	sctx, stopSampler := context.WithCancel(ctx)
-	samplerDone := make(chan struct{})
-	go func() { defer close(samplerDone); vr.sampler.loop(sctx) }()
+	bg.stopSampler = stopSampler
+	go func() { defer close(bg.samplerDone); vr.sampler.loop(sctx) }()
+	fctx, stopFaults := context.WithCancel(ctx)
+	bg.stopFaults = stopFaults
+	go func() { defer close(bg.faultsDone); vr.scheduleFaults(fctx, start) }()
+	return bg
+}
 
-	// Produce.
+// stop ends the faults and the sampler and waits for both.
+func (bg *background) stop() {
+	bg.stopFaults()
+	<-bg.faultsDone
+	bg.stopSampler()
+	<-bg.samplerDone
+}
+
+// produce runs every producer until the end of the measured phase, or
+// until the broker stops answering (which aborts the run instead of
+// hanging it). It returns when sending ended.
+func (vr *variantRun) produce(ctx context.Context, bg *background) (time.Time, error) {
 	pctx, stopProducing := context.WithCancel(ctx)
+	defer stopProducing()
 	var wg sync.WaitGroup
 	errs := make([]error, len(vr.producers))
 	for i, p := range vr.producers {
@@ -418,11 +500,6 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 			errs[i] = p.run(pctx)
 		}()
 	}
-	fctx, stopFaults := context.WithCancel(ctx)
-	faultsDone := make(chan struct{})
-	go func() { defer close(faultsDone); vr.scheduleFaults(fctx, start) }()
-
-	// A broker that stops answering aborts the run instead of hanging it.
 	abort := make(chan error, 1)
 	go func() {
 		select {
@@ -434,21 +511,21 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 	}()
 	wg.Wait()
 	sendEnd := time.Now()
-	var runErr error
 	select {
-	case runErr = <-abort:
+	case err := <-abort:
+		return sendEnd, err
 	default:
 	}
-	stopProducing()
-	if runErr == nil {
-		runErr = errors.Join(errs...)
-	}
+	return sendEnd, errors.Join(errs...)
+}
 
-	// Flush: wait for outstanding acks, bounded. What is still in flight
-	// when the bound ends is counted (produce.unacknowledged), not a
-	// failure of the run: the producers are sealed at that moment, before
-	// closing clients fail what they still hold.
+// flush waits for outstanding acknowledgements, bounded. What is still in
+// flight when the bound ends is counted (produce.unacknowledged), not a
+// failure of the run: the producers are sealed at that moment, before
+// closing clients fail what they still hold.
+func (vr *variantRun) flush(ctx context.Context, td *teardown, runErr error) error {
 	flushCtx, cancel := td.step(flushBound, runErr)
+	defer cancel()
 	sealAll := func() {
 		for _, p := range vr.producers {
 			p.seal()
@@ -466,43 +543,8 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 		}
 	}
 	stopSeal()
-	cancel()
 	sealAll()
-	produceEnd := time.Now()
-
-	// Drain: consumers catch up with everything acknowledged. Each
-	// group's drain time runs from when the producers stopped sending.
-	var drains []groupDrain // nil: the drain did not run (cut short)
-	if ctx.Err() == nil && runErr == nil {
-		if len(vr.groups) > 0 {
-			fmt.Fprintf(vr.opt.Log, "  sending stopped; draining (up to %s)\n", exp.Drain)
-		}
-		drains, runErr = vr.drain(ctx, produceEnd)
-		if runErr != nil || ctx.Err() != nil {
-			drains = nil
-		}
-	}
-	stopFaults()
-	<-faultsDone
-	stopSampler()
-	<-samplerDone
-	fmt.Fprintln(vr.opt.Log, "  tearing down")
-	vr.stopConsumers(td, runErr)
-
-	// Broker-side counts and a final lag sample.
-	bctx, cancel := td.step(3*time.Second, runErr)
-	hwm, hwmErr := vr.adm.EndOffsets(bctx, vr.topic, P)
-	vr.sampler.sample(bctx, true)
-	cancel()
-	if hwmErr != nil && runErr == nil && ctx.Err() == nil {
-		runErr = fmt.Errorf("reading the broker's offsets at the end: %w", hwmErr)
-	}
-
-	out = vr.assemble(start, measureFrom, sendEnd, hwm, hwmErr, drains)
-	if runErr == nil && ctx.Err() != nil {
-		runErr = ErrInterrupted
-	}
-	return out, runErr
+	return runErr
 }
 
 func (vr *variantRun) makeProducers(start, measureFrom, end time.Time) error {
