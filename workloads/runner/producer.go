@@ -230,39 +230,24 @@ func (p *producer) seal() {
 
 // run produces until the end time, the message limit or ctx ends.
 func (p *producer) run(ctx context.Context) error {
-	recs := make([]driver.Record, 0, chunk)
-	var intendeds [chunk]int64
-	hdr := wire.Header{RunID: p.runID, Producer: p.id}
-	endOff := p.end.Sub(p.start)
-	startNs, measureNs := clock.At(p.start), clock.At(p.measureFrom)
-	var n uint64
+	st := &sendState{
+		recs:    make([]driver.Record, 0, chunk),
+		hdr:     wire.Header{RunID: p.runID, Producer: p.id},
+		endOff:  p.end.Sub(p.start),
+		startNs: clock.At(p.start), measureNs: clock.At(p.measureFrom),
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		if ctx.Err() != nil {
-			return nil
-		}
-		if p.limit > 0 && n >= p.limit {
+		if ctx.Err() != nil || (p.limit > 0 && st.n >= p.limit) {
 			return nil
 		}
 		now := time.Now()
-		if !now.Before(p.end) {
-			// A paced producer that woke a little late still sends what
-			// was due before the end (scheduler jitter must not eat the
-			// last messages); one that is far behind stops.
-			if p.pacer.Shape() == nil || now.Sub(p.end) > endGrace || p.pacer.Due(n) >= endOff {
-				p.recordUnsent(n, startNs, measureNs, endOff)
-				return nil
-			}
+		if p.past(now, st) {
+			p.recordUnsent(st.n, st.startNs, st.measureNs, st.endOff)
+			return nil
 		}
-		// Bound what the client holds: kafka-go's async Writer has no
-		// back-pressure of its own. Unthrottled, also by time: no more
-		// than the client acknowledges in inflightWindow, so the flush at
-		// the end takes seconds, not minutes.
-		limit := p.maxInFlight
-		if p.pacer.Shape() == nil {
-			limit = p.budget.limit(now, p.ackedCount(), p.maxInFlight)
-		}
+		limit := p.inflightLimit(now)
 		if p.inflight.Load() >= limit {
 			if !p.sleep(ctx, timer, 50*time.Millisecond, true) {
 				return nil
@@ -270,94 +255,145 @@ func (p *producer) run(ctx context.Context) error {
 			continue
 		}
 		elapsed := now.Sub(p.start)
-		recs = recs[:0]
-		room := limit - p.inflight.Load()
-		valueBytes := 0
-		if p.jsonFmt {
-			valueBytes = p.size
-		}
-		sl := getSlab(valueBytes)
-		for len(recs) < chunk && int64(len(recs)) < room {
-			if p.limit > 0 && n >= p.limit {
-				break
-			}
-			due := elapsed
-			if p.pacer.Shape() != nil {
-				due = p.pacer.Due(n)
-				if due > elapsed {
-					break
-				}
-			}
-			if due >= endOff {
-				break
-			}
-			ev, key, part := p.src.Next(due)
-			hb, ok := sl.carve(wire.Size + len(key) + valueBytes)
-			if !ok {
-				// Unusually long keys filled the slab: this message's
-				// bytes live on the heap instead (the source has already
-				// advanced, so it must go in this chunk).
-				hb = make([]byte, wire.Size+len(key)+valueBytes)
-			}
-			kb := hb[wire.Size : wire.Size+len(key)]
-			copy(kb, key)
-			value := p.filler
-			if p.jsonFmt {
-				vb := hb[wire.Size+len(key):]
-				value = traffic.AppendJSON(vb[:0], ev, p.size)
-			}
-			intended := startNs + int64(due)
-			hdr.Seq = n
-			hdr.Intended = intended
-			hdr.Sent = 0
-			wire.Put(hb, &hdr)
-			var k []byte
-			if len(kb) > 0 {
-				k = kb
-			}
-			intendeds[len(recs)] = intended
-			recs = append(recs, driver.Record{Partition: part, Key: k, Value: value, Header: hb[:wire.Size], Token: sl})
-			if intended >= measureNs {
-				p.an.Observe(k, p.src.Entity(), part, len(k)+len(value)+wire.Size+len(wire.HeaderKey))
-			}
-			n++
-		}
-		if len(recs) == 0 {
+		sl := p.fill(st, elapsed, limit-p.inflight.Load())
+		if len(st.recs) == 0 {
 			slabs.Put(sl)
-			// Nothing due yet: sleep until the next message is.
-			wait := 50 * time.Millisecond
-			if p.pacer.Shape() != nil {
-				d := p.pacer.Due(n)
-				if d == pace.Never || d >= endOff {
-					d = endOff
-				}
-				wait = d - elapsed
-			}
-			if wait > 0 && !p.sleep(ctx, timer, wait, false) {
+			if wait := p.untilDue(st, elapsed); wait > 0 && !p.sleep(ctx, timer, wait, false) {
 				return nil
 			}
 			continue
 		}
-		hn := clock.Now()
-		for i := range recs {
-			wire.PutSent(recs[i].Header, hn)
-			if intendeds[i] >= measureNs {
-				p.sendDelay.Record(time.Duration(hn - intendeds[i]))
-				p.measuredSent.Add(1)
-			}
-		}
-		sl.refs.Store(int32(len(recs)))
-		p.inflight.Add(int64(len(recs)))
-		p.sent.Add(int64(len(recs)))
-		if err := p.drv.Produce(ctx, recs); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			p.inflight.Add(-int64(len(recs)))
+		if err := p.handOff(ctx, st, sl); err != nil || ctx.Err() != nil {
 			return err
 		}
-		clear(recs)
 	}
+}
+
+// sendState is the producer goroutine's state between chunks.
+type sendState struct {
+	recs      []driver.Record
+	intendeds [chunk]int64
+	hdr       wire.Header
+	endOff    time.Duration // the end, from the pacing origin
+	startNs   int64         // the pacing origin's stamp
+	measureNs int64         // the end of warmup's stamp
+	n         uint64        // messages generated
+}
+
+// past reports whether sending is over at now. A paced producer that woke
+// a little late still sends what was due before the end (scheduler jitter
+// must not eat the last messages); one that is far behind stops.
+func (p *producer) past(now time.Time, st *sendState) bool {
+	if now.Before(p.end) {
+		return false
+	}
+	return p.pacer.Shape() == nil || now.Sub(p.end) > endGrace || p.pacer.Due(st.n) >= st.endOff
+}
+
+// inflightLimit bounds what the client holds: kafka-go's async Writer has
+// no back-pressure of its own. Unthrottled, also by time: no more than the
+// client acknowledges in inflightWindow, so the flush at the end takes
+// seconds, not minutes.
+func (p *producer) inflightLimit(now time.Time) int64 {
+	if p.pacer.Shape() == nil {
+		return p.budget.limit(now, p.ackedCount(), p.maxInFlight)
+	}
+	return p.maxInFlight
+}
+
+// untilDue is how long to sleep until the next message is due.
+func (p *producer) untilDue(st *sendState, elapsed time.Duration) time.Duration {
+	if p.pacer.Shape() == nil {
+		return 50 * time.Millisecond
+	}
+	d := p.pacer.Due(st.n)
+	if d == pace.Never || d >= st.endOff {
+		d = st.endOff
+	}
+	return d - elapsed
+}
+
+// fill generates, keys, places and stamps the messages due by elapsed (at
+// most room, at most a chunk) into st.recs, their bytes carved from a
+// slab it returns.
+func (p *producer) fill(st *sendState, elapsed time.Duration, room int64) *slab {
+	st.recs = st.recs[:0]
+	valueBytes := 0
+	if p.jsonFmt {
+		valueBytes = p.size
+	}
+	sl := getSlab(valueBytes)
+	for len(st.recs) < chunk && int64(len(st.recs)) < room {
+		if p.limit > 0 && st.n >= p.limit {
+			break
+		}
+		due := elapsed
+		if p.pacer.Shape() != nil {
+			due = p.pacer.Due(st.n)
+			if due > elapsed {
+				break
+			}
+		}
+		if due >= st.endOff {
+			break
+		}
+		ev, key, part := p.src.Next(due)
+		hb, ok := sl.carve(wire.Size + len(key) + valueBytes)
+		if !ok {
+			// Unusually long keys filled the slab: this message's bytes
+			// live on the heap instead (the source has already advanced,
+			// so it must go in this chunk).
+			hb = make([]byte, wire.Size+len(key)+valueBytes)
+		}
+		kb := hb[wire.Size : wire.Size+len(key)]
+		copy(kb, key)
+		value := p.filler
+		if p.jsonFmt {
+			vb := hb[wire.Size+len(key):]
+			value = traffic.AppendJSON(vb[:0], ev, p.size)
+		}
+		intended := st.startNs + int64(due)
+		st.hdr.Seq = st.n
+		st.hdr.Intended = intended
+		st.hdr.Sent = 0
+		wire.Put(hb, &st.hdr)
+		var k []byte
+		if len(kb) > 0 {
+			k = kb
+		}
+		st.intendeds[len(st.recs)] = intended
+		st.recs = append(st.recs, driver.Record{Partition: part, Key: k, Value: value, Header: hb[:wire.Size], Token: sl})
+		if intended >= st.measureNs {
+			p.an.Observe(k, p.src.Entity(), part, len(k)+len(value)+wire.Size+len(wire.HeaderKey))
+		}
+		st.n++
+	}
+	return sl
+}
+
+// handOff stamps the chunk's hand-off time (one clock read a chunk),
+// records each message's send delay and gives the chunk to the client.
+func (p *producer) handOff(ctx context.Context, st *sendState, sl *slab) error {
+	hn := clock.Now()
+	for i := range st.recs {
+		wire.PutSent(st.recs[i].Header, hn)
+		if st.intendeds[i] >= st.measureNs {
+			p.sendDelay.Record(time.Duration(hn - st.intendeds[i]))
+			p.measuredSent.Add(1)
+		}
+	}
+	sl.refs.Store(int32(len(st.recs)))
+	p.inflight.Add(int64(len(st.recs)))
+	p.sent.Add(int64(len(st.recs)))
+	if err := p.drv.Produce(ctx, st.recs); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		p.inflight.Add(-int64(len(st.recs)))
+		return err
+	}
+	clear(st.recs)
+	return nil
 }
 
 // recordUnsent accounts for the messages a paced producer that fell behind

@@ -25,6 +25,7 @@ import (
 	"github.com/kbench/kbench/internal/resources"
 	"github.com/kbench/kbench/report"
 	"github.com/kbench/kbench/workloads"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Options tune a run beyond what the experiment file says.
@@ -168,27 +169,12 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 		Shard:       opt.Shard.String(),
 		Variants:    []report.Variant{},
 	}
-	brokers := opt.Brokers
-	for _, v := range plan.Variants {
-		if v.Exp.Cluster == nil {
-			continue
-		}
-		if len(brokers) == 0 {
-			brokers = v.Exp.Cluster.Brokers
-		}
-		if opt.Net.SASL == nil && opt.Net.TLS == nil {
-			n, err := clusterNet(v.Exp.Cluster)
-			if err != nil {
-				return res, err
-			}
-			n.Dial = opt.Net.Dial
-			opt.Net = n
-		}
-		break
+	brokers, err := clusterOf(plan, &opt)
+	if err != nil {
+		return res, err
 	}
 	var emb *broker.Embedded
 	if len(brokers) == 0 {
-		var err error
 		emb, err = broker.Start(broker.Options{Brokers: needsBrokers(plan)})
 		if err != nil {
 			return res, err
@@ -200,25 +186,15 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 	} else {
 		res.Broker = report.BrokerInfo{Kind: "external", Brokers: brokers}
 	}
-
 	netOpts, err := driver.KgoNetOpts(opt.Net)
 	if err != nil {
 		return res, err
 	}
-	adm, err := admin.New(admin.Options{Brokers: brokers, Extra: netOpts})
+	adm, err := connect(ctx, brokers, netOpts, opt.ConnectTimeout)
 	if err != nil {
 		return res, err
 	}
 	defer adm.Close()
-	pctx, cancel := context.WithTimeout(ctx, opt.ConnectTimeout)
-	err = adm.Ping(pctx)
-	cancel()
-	if err != nil {
-		if ctx.Err() != nil {
-			return res, ErrInterrupted
-		}
-		return res, fmt.Errorf("cannot reach (or authenticate with) broker %s within %s: %w", strings.Join(brokers, ","), opt.ConnectTimeout, err)
-	}
 
 	// An external cluster can die under the run: a watchdog stops the run
 	// within seconds (the embedded broker lives and dies with this
@@ -235,6 +211,58 @@ func runOnce(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Re
 		ctx = wctx
 	}
 
+	return runVariants(ctx, outer, plan, opt, res, brokers, emb, adm)
+}
+
+// clusterOf is the external cluster to run on (--brokers, else the first
+// cluster: of the plan; none: the embedded broker), with its TLS/SASL in
+// opt.Net.
+func clusterOf(plan *workloads.Plan, opt *Options) ([]string, error) {
+	brokers := opt.Brokers
+	for _, v := range plan.Variants {
+		if v.Exp.Cluster == nil {
+			continue
+		}
+		if len(brokers) == 0 {
+			brokers = v.Exp.Cluster.Brokers
+		}
+		if opt.Net.SASL == nil && opt.Net.TLS == nil {
+			n, err := clusterNet(v.Exp.Cluster)
+			if err != nil {
+				return nil, err
+			}
+			n.Dial = opt.Net.Dial
+			opt.Net = n
+		}
+		break
+	}
+	return brokers, nil
+}
+
+// connect reaches the cluster (bounded), or says which broker it could
+// not reach.
+func connect(ctx context.Context, brokers []string, netOpts []kgo.Opt, timeout time.Duration) (*admin.Client, error) {
+	adm, err := admin.New(admin.Options{Brokers: brokers, Extra: netOpts})
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	err = adm.Ping(pctx)
+	cancel()
+	if err != nil {
+		adm.Close()
+		if ctx.Err() != nil {
+			return nil, ErrInterrupted
+		}
+		return nil, fmt.Errorf("cannot reach (or authenticate with) broker %s within %s: %w", strings.Join(brokers, ","), timeout, err)
+	}
+	return adm, nil
+}
+
+// runVariants runs every variant in order, each on a fresh topic. outer
+// is the caller's context: ctx ending without it means the watchdog found
+// the broker dead.
+func runVariants(ctx, outer context.Context, plan *workloads.Plan, opt Options, res *report.Result, brokers []string, emb *broker.Embedded, adm *admin.Client) (*report.Result, error) {
 	runID := newRunID()
 	if opt.Shard.Sharded() || opt.Shard.RunID != "" || !opt.Shard.StartAt.IsZero() {
 		runID = sharedRunID(plan.Name, opt.Shard)
