@@ -670,7 +670,7 @@ func (m *topMerge) add(p *report.Variant) {
 }
 
 func (m *topMerge) result(total int64) ([]report.HotKey, int64) {
-	var out []report.HotKey
+	out := []report.HotKey{}
 	for k, c := range m.counts {
 		// errs holds Σ(err - bound) over listing shards; adding the
 		// total bound gives Σ err (listing) + Σ bound (not listing).

@@ -292,6 +292,8 @@ func (vr *variantRun) assembleKeys(v *report.Variant) {
 	v.Keys.Distinct = a.Distinct
 	v.Keys.PerPart = a.KeysPerPartition
 	v.Keys.TopError = a.TopError
+	// Measured: an empty list when no key stands out, not null.
+	v.Keys.Top = make([]report.HotKey, 0, len(a.Top))
 	for _, k := range a.Top {
 		v.Keys.Top = append(v.Keys.Top, report.HotKey{Key: k.Key, Share: k.Share, Count: k.Count, Error: k.Error})
 	}
