@@ -43,6 +43,7 @@ var headline = []Figure{
 	{"produce", "produce.throughput.mib_per_s", "throughput MiB/s", HigherBetter, "f2"},
 	{"produce", "produce.errors", "errors", LowerBetter, "int"},
 	{"produce", "produce.unsent", "unsent (fell behind)", LowerBetter, "int"},
+	{"produce", "produce.unacknowledged", "unacknowledged", LowerBetter, "int"},
 	{"produce", "produce.latency_ms.p50", "latency p50 ms", LowerBetter, "ms"},
 	{"produce", "produce.latency_ms.p90", "latency p90 ms", LowerBetter, "ms"},
 	{"produce", "produce.latency_ms.p99", "latency p99 ms", LowerBetter, "ms"},
