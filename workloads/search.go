@@ -14,6 +14,9 @@ const (
 	// defaultSearchStart is the first rate when workload.rate is 0
 	// (unthrottled), which cannot be a probe's rate.
 	defaultSearchStart = 100
+	// minSearchDuration gives the lag slope at least 3 readings (one a second, the last
+	// one may fall after the producers stop).
+	minSearchDuration = Duration(4 * time.Second)
 )
 
 // EnableSearch gives e a capacity search with every default when it has
@@ -63,6 +66,9 @@ func (c *checker) search() {
 	}
 	if probe := c.e.Warmup + c.e.Duration; s.MaxTime < probe {
 		c.errf("search.max_time", "%s is shorter than one probe (warmup + duration = %s)", s.MaxTime, probe)
+	}
+	if len(c.e.Consumers) > 0 && c.e.Duration < minSearchDuration {
+		c.errf("duration", "%s is too short for a search: a group's lag growth is a slope over per-second readings, at least %s", c.e.Duration, minSearchDuration)
 	}
 	if c.e.Workload.Shape.Kind != "constant" {
 		c.errf("search", "a search probes constant rates; workload.shape.kind is %q", c.e.Workload.Shape.Kind)
