@@ -71,6 +71,9 @@ var headline = []Figure{
 	{"delivery", "delivery.reordered", "reordered", LowerBetter, "int"},
 }
 
+// searchFigure heads the figures of a capacity search's variants.
+var searchFigure = Figure{"search", "search.max_sustainable_msgs_per_s", "max sustainable msg/s", HigherBetter, "int"}
+
 // groupFigures are repeated for every consumer group (Section becomes
 // "group NAME"); %s in Path is the group.
 var groupFigures = []Figure{
@@ -87,6 +90,12 @@ var groupFigures = []Figure{
 // ones, then the per-group ones for every group any of them has.
 func Figures(vs ...*Variant) []Figure {
 	out := make([]Figure, 0, len(headline)+8)
+	for _, v := range vs {
+		if v != nil && v.Search != nil {
+			out = append(out, searchFigure)
+			break
+		}
+	}
 	for _, f := range headline {
 		if f.Section == "delivery" {
 			continue

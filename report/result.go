@@ -91,6 +91,11 @@ type Variant struct {
 	// holds each run's value and the median's confidence interval (see
 	// CombineRuns). Absent for a single run.
 	Repeats *Repeats `json:"repeats,omitempty"`
+	// Search is set when the variant was a capacity search (search: or
+	// run --find-max): the answer and every probe. The variant's other
+	// figures are then those of the confirming probe (or of the last
+	// probe that passed).
+	Search *Search `json:"search,omitempty"`
 	// DeliveryState is set only in the result of one shard of a sharded run
 	// (`kbench run --shard I/N`): the raw evidence `kbench merge` needs to
 	// compute the cross-shard figures exactly (delivery.lost, cross-shard
@@ -259,6 +264,12 @@ type Lag struct {
 	// this group had processed everything acknowledged; null when it did
 	// not within the drain timeout (or the drain never ran).
 	DrainMs *float64 `json:"drain_ms"`
+	// GrowthPerS is the least-squares slope of the group's per-second lag
+	// over the measured phase, in messages per second: positive when the
+	// group falls behind. GrowthCI is the half-width of its 95% confidence
+	// interval. Null with fewer than 3 readings.
+	GrowthPerS *float64 `json:"growth_per_s"`
+	GrowthCI   *float64 `json:"growth_ci"`
 }
 
 // Partition load as counted by the producer, cross-checked by the broker.
@@ -366,6 +377,9 @@ type Sample struct {
 	Consumed int64   `json:"consumed"`
 	Lag      int64   `json:"lag"`
 	P99Ms    float64 `json:"p99_ms"`
+	// GroupLag is each group's total lag at that second, in the order of
+	// consume.groups.
+	GroupLag []int64 `json:"group_lag,omitempty"`
 }
 
 // Int returns a pointer to x: a measured integer figure.

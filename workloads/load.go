@@ -746,7 +746,7 @@ func (d *decoder) sliceValue(n *yaml.Node, v reflect.Value, path string) {
 			elem.Set(reflect.ValueOf(DefaultFault()))
 		}
 		ip := joinPath(path, strconv.Itoa(i))
-		if path == "gates" {
+		if path == "gates" || path == "search.objective" {
 			d.gate(deref(item), elem, ip)
 			continue
 		}

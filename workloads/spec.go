@@ -58,6 +58,40 @@ type Experiment struct {
 
 	// Gates are `PATH OP NUMBER` expressions checked per variant at the end.
 	Gates []string `yaml:"gates"`
+
+	// Search, when set, turns each variant into a capacity search: probes
+	// at fixed rates find the highest rate the setup sustains within the
+	// objective (see Search). Default unset: the variant runs once at
+	// workload.rate.
+	Search *Search `yaml:"search"`
+}
+
+// Search is a capacity search (`search:`, or `kbench run --find-max`).
+// Each probe runs the variant at one constant rate for warmup + duration
+// on a fresh topic and fresh groups (nothing carries over from one probe
+// to the next). A probe passes when every objective holds and the run was
+// steady: achieved rate at least 99% of the target, send delay p99 within
+// max(100ms, 10% of duration), and no group's lag growing over the
+// measured window (the least-squares slope of its per-second lag, 95%
+// confidence). The search doubles the rate from Start until a probe
+// fails, bisects until the bounds are within Precision, and confirms the
+// answer with one more probe.
+type Search struct {
+	// Objective: gate expressions (as in gates:) every passing probe must
+	// meet, e.g. "produce.latency_ms.p99 < 50". Default none: only
+	// steadiness is asked.
+	Objective []string `yaml:"objective"`
+	// Start is the first probe's rate in msg/s. Default workload.rate
+	// (100 when workload.rate is 0).
+	Start float64 `yaml:"start"`
+	// Max bounds the probed rate in msg/s. Default 64 x start.
+	Max float64 `yaml:"max"`
+	// Precision: the search stops when the failing rate is within this
+	// share above the passing one. 0.01 to 0.5. Default 0.05 (5%).
+	Precision float64 `yaml:"precision"`
+	// MaxTime bounds the whole search of one variant; the answer is then
+	// the best rate that passed so far. Default 10m.
+	MaxTime Duration `yaml:"max_time"`
 }
 
 // Cluster describes an external Kafka cluster.

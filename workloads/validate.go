@@ -121,6 +121,7 @@ func (l *loader) validate(e *Experiment, pos map[string]Pos) {
 	c.consumers()
 	c.faults()
 	c.gates()
+	c.search()
 }
 
 func (c *checker) cluster() {

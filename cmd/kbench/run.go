@@ -48,6 +48,7 @@ type runFlags struct {
 	startAt    string
 	runID      string
 	repeat     int
+	findMax    bool
 	// live view (live.go)
 	progress      string
 	events        string
@@ -71,6 +72,8 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
   kbench run my.yaml --set workload.keying.strategy=service --rate 20000
   kbench run my.yaml --brokers kafka-1:9092,kafka-2:9092 --baseline base.json
   kbench run my.yaml --repeat 5 --out new      # 5 interleaved runs per variant: medians and samples
+  kbench run capacity                          # the highest rate each keying strategy sustains
+  kbench run my.yaml --find-max --set 'search.objective=["produce.latency_ms.p99 < 50"]'
   kbench run my.yaml --brokers kafka:9092 --shard 0/4 --start-at 2026-05-01T12:00:00Z --out shard-0
   kbench run my.yaml --metrics-listen 127.0.0.1:9464  # Prometheus/OpenMetrics at /metrics
   kbench run --progress=jsonl 2>&1 | grep '^{'        # one JSON object per second`,
@@ -82,6 +85,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
 	fl.StringSliceVar(&f.brokers, "brokers", nil, "external cluster bootstrap brokers (host:port,...); default: embedded broker")
 	fl.StringVar(&f.duration, "duration", "", "measured duration per variant (overrides duration:)")
 	fl.IntVar(&f.repeat, "repeat", 0, "run each variant N times, interleaved; figures are the medians, each run kept as a sample for 'kbench compare' (overrides repeat:)")
+	fl.BoolVar(&f.findMax, "find-max", false, "capacity search: find the highest rate each variant sustains (steady, within search.objective); uses the file's search: or its defaults")
 	fl.StringVar(&f.rate, "rate", "", "target messages/s over all producers, 0 = unthrottled (overrides workload.rate)")
 	fl.StringArrayVar(&f.sets, "set", nil, "override a YAML field: path=value (repeatable)")
 	fl.StringSliceVar(&f.only, "only", nil, "run only the named matrix variants")
@@ -197,8 +201,18 @@ func runPlan(cmd *cobra.Command, args []string, f *runFlags) (*workloads.Plan, r
 	if err != nil {
 		return nil, shard, configError(cmd.ErrOrStderr(), err)
 	}
+	if f.findMax {
+		for _, v := range plan.Variants {
+			if err := workloads.EnableSearch(v.Exp); err != nil {
+				return nil, shard, configError(cmd.ErrOrStderr(), err)
+			}
+		}
+	}
 	if shard.Sharded() {
 		for _, v := range plan.Variants {
+			if v.Exp.Search != nil {
+				return nil, shard, exitcode.Configf("search with --shard: a capacity search runs its probes on one host")
+			}
 			if v.Exp.Repeat > 1 {
 				return nil, shard, exitcode.Configf("repeat (%d) with --shard: a sharded run runs each variant once; repeat the whole sharded run instead", v.Exp.Repeat)
 			}
@@ -237,6 +251,10 @@ func runProgress(f *runFlags, stderr io.Writer, jsonl bool, plan *workloads.Plan
 	}
 	var total time.Duration
 	for _, v := range plan.Variants {
+		if v.Exp.Search != nil { // probes until the answer or max_time
+			total += v.Exp.Search.MaxTime.D()
+			continue
+		}
 		total += (v.Exp.Warmup.D() + v.Exp.Duration.D()) * time.Duration(v.Exp.Repeat)
 	}
 	prog := render.NewProgress(stderr, isTerminal(stderr), total)

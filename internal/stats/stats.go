@@ -160,3 +160,40 @@ func hodgesLehmann(base, cur []float64) float64 {
 	}
 	return Median(d)
 }
+
+// Slope fits y = a + b·x by least squares and returns b with the
+// half-width of its confidence interval at level (Student's t with n-2
+// degrees of freedom times b's standard error). ok is false with fewer
+// than 3 points or when every x is the same.
+func Slope(xs, ys []float64, level float64) (b, half float64, ok bool) {
+	n := len(xs)
+	if n < 3 || len(ys) != n {
+		return 0, 0, false
+	}
+	var mx, my float64
+	for i := range xs {
+		mx += xs[i]
+		my += ys[i]
+	}
+	mx /= float64(n)
+	my /= float64(n)
+	var sxx, sxy float64
+	for i := range xs {
+		dx := xs[i] - mx
+		sxx += dx * dx
+		sxy += dx * (ys[i] - my)
+	}
+	if sxx == 0 {
+		return 0, 0, false
+	}
+	b = sxy / sxx
+	a := my - b*mx
+	var sse float64
+	for i := range xs {
+		r := ys[i] - a - b*xs[i]
+		sse += r * r
+	}
+	se := math.Sqrt(sse / float64(n-2) / sxx)
+	t := mm.InvCDF(mm.TDist{V: float64(n - 2)})(1 - (1-level)/2)
+	return b, t * se, true
+}

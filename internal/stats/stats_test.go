@@ -289,3 +289,23 @@ func TestShift(t *testing.T) {
 		t.Error("an empty sample is not an error")
 	}
 }
+
+// TestSlope: an exact line has its slope and no uncertainty; a noisy one
+// has the least-squares slope, its standard error (0.305) times Student's
+// t for 3 degrees of freedom at 95% (3.1824); too few points is no fit.
+func TestSlope(t *testing.T) {
+	b, half, ok := Slope([]float64{0, 1, 2, 3}, []float64{3, 5, 7, 9}, 0.95)
+	if !ok || !near(b, 2, 1e-12) || !near(half, 0, 1e-9) {
+		t.Errorf("exact line: %v ± %v (%v)", b, half, ok)
+	}
+	b, half, ok = Slope([]float64{1, 2, 3, 4, 5}, []float64{1, 2, 1.3, 3.75, 2.25}, 0.95)
+	if !ok || !near(b, 0.425, 1e-12) || !near(half, 0.305*3.182446, 1e-4) {
+		t.Errorf("noisy line: %v ± %v (%v)", b, half, ok)
+	}
+	if _, _, ok := Slope([]float64{1, 2}, []float64{1, 2}, 0.95); ok {
+		t.Error("two points fitted")
+	}
+	if _, _, ok := Slope([]float64{1, 1, 1}, []float64{1, 2, 3}, 0.95); ok {
+		t.Error("one x fitted")
+	}
+}

@@ -28,6 +28,7 @@ func RenderMarkdown(w io.Writer, r *report.Result) error {
 	if r.Baseline != nil {
 		renderComparisonMarkdown(o, r.Baseline, true)
 	}
+	mdSearch(o, vs)
 	mdFigures(o, vs)
 	mdDetails(o, vs)
 	return o.err

@@ -146,6 +146,8 @@ func SectionTitle(s string) string {
 		return "Keys"
 	case "delivery":
 		return "Delivery"
+	case "search":
+		return "Capacity search"
 	}
 	if g, ok := strings.CutPrefix(s, "group "); ok {
 		return "Consumer group " + g

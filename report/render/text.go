@@ -76,6 +76,7 @@ func RenderText(w io.Writer, r *report.Result) error {
 	}
 	nameW = min(nameW, 24)
 	textVariants(o, vs, nameW)
+	textSearch(o, vs)
 	lay := textFigures(o, vs)
 	textPartitions(o, vs, lay)
 	textSeries(o, vs, nameW)

@@ -353,6 +353,7 @@ func (vr *variantRun) assembleGroups(v *report.Variant, acked *delivery.Acked, h
 	s.mu.Lock()
 	v.Timeseries = append([]report.Sample(nil), s.series...)
 	s.mu.Unlock()
+	lagGrowth(v, vr.exp.Warmup.D(), vr.exp.Warmup.D()+vr.exp.Duration.D())
 }
 
 // unackedWritten is, per partition, how many records the broker holds

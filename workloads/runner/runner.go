@@ -148,6 +148,9 @@ var ErrInterrupted = errors.New("run interrupted")
 // Result, complete or not: on error or interruption it holds what was
 // measured so far (Complete=false) beside the error.
 func Run(ctx context.Context, plan *workloads.Plan, opt Options) (*report.Result, error) {
+	if searched(plan) {
+		return runSearches(ctx, plan, opt)
+	}
 	if repeated(plan) {
 		return runRepeated(ctx, plan, opt)
 	}

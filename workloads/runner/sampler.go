@@ -221,6 +221,7 @@ func (s *sampler) record(now time.Time, rd lagReading, c runCounters, p99 float6
 	s.lastOK = now
 	s.committed, s.hwm = rd.commits, rd.hwm
 	var maxLag int64
+	groupLag := make([]int64, len(vr.groups))
 	for gi := range vr.groups {
 		var sum int64
 		for p, l := range rd.lags[gi] {
@@ -229,6 +230,7 @@ func (s *sampler) record(now time.Time, rd lagReading, c runCounters, p99 float6
 		}
 		s.groupMax[gi] = max(s.groupMax[gi], sum)
 		s.groupFinal[gi] = sum
+		groupLag[gi] = sum
 		maxLag = max(maxLag, sum)
 	}
 	s.maxLagNow = maxLag
@@ -248,6 +250,7 @@ func (s *sampler) record(now time.Time, rd lagReading, c runCounters, p99 float6
 	if !final {
 		s.series = append(s.series, report.Sample{
 			T: round3(now.Sub(s.start).Seconds()), Sent: c.sent, Acked: c.acked, Consumed: c.consumed, Lag: maxLag, P99Ms: p99,
+			GroupLag: groupLag,
 		})
 	}
 	return maxLag, rate

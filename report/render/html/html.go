@@ -319,7 +319,17 @@ func RenderHTML(w io.Writer, r *report.Result) error {
 		}
 		return nil
 	}
-	svg, ok, err := spectrumChart(r, "produce", "Produce latency by percentile")
+	svg, ok, err := capacityChart(r)
+	if err := add("Capacity search: the throughput-latency curve (dots passed, crosses failed)", svg, ok, err); err != nil {
+		return err
+	}
+	for i := range r.Variants {
+		svg, ok, err = probeLagChart(r, i)
+		if err := add("Lag of each probe: "+r.Variants[i].Name, svg, ok, err); err != nil {
+			return err
+		}
+	}
+	svg, ok, err = spectrumChart(r, "produce", "Produce latency by percentile")
 	if err := add("Produce latency percentile spectrum", svg, ok, err); err != nil {
 		return err
 	}
