@@ -31,9 +31,11 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 // The run's families. Counters restart with each variant (a new label
 // set); a variant that ended keeps its last values.
 var (
-	dPhase   = desc("phase", "1 for the variant's current phase (warmup, measure, drain, done), 0 for the others.", lVariant, lPhase)
-	dElapsed = desc("elapsed_seconds", "Time since the variant's pacing origin (warmup included).", lVariant)
-	dPlanned = desc("planned_seconds", "The variant's warmup plus measured duration.", lVariant)
+	dPhase     = desc("phase", "1 for the variant's current phase (warmup, measure, drain, done), 0 for the others.", lVariant, lPhase)
+	dProbe     = desc("search_probe", "The capacity search's current probe of the variant (1-based); absent without a search.", lVariant)
+	dProbeRate = desc("search_probe_rate_msgs_per_s", "The target rate of the capacity search's current probe.", lVariant)
+	dElapsed   = desc("elapsed_seconds", "Time since the variant's pacing origin (warmup included).", lVariant)
+	dPlanned   = desc("planned_seconds", "The variant's warmup plus measured duration.", lVariant)
 
 	dSent    = desc("produce_sent_messages_total", "Messages handed to the client, warmup included.", lVariant, lProducer)
 	dAcked   = desc("produce_acked_messages_total", "Messages the broker acknowledged, warmup included.", lVariant, lProducer)
@@ -144,6 +146,10 @@ func (v *variantState) collect(ch chan<- prometheus.Metric) {
 			x = 1
 		}
 		gauge(dPhase, x, string(p))
+	}
+	if pr := v.snap.Probe; pr != nil {
+		gauge(dProbe, float64(pr.Index))
+		gauge(dProbeRate, pr.Rate)
 	}
 	gauge(dElapsed, v.snap.Elapsed.Seconds())
 	gauge(dPlanned, v.snap.Total.Seconds())

@@ -42,3 +42,27 @@ kbench_delivery_unconsumed_messages{group="g",variant="clean"} 3
 		t.Errorf("kbench_phase: %d series (%v), want one per phase and variant", n, err)
 	}
 }
+
+// A capacity search's probes export under the searched variant's name,
+// with the current probe and its rate; a run without a search has neither.
+func TestExporterSearchProbe(t *testing.T) {
+	e := NewExporter()
+	e.Observe(&runner.Snapshot{Variant: "plain", Phase: runner.PhaseMeasure})
+	for i, rate := range []float64{100, 200} {
+		e.Observe(&runner.Snapshot{Variant: "keys", Phase: runner.PhaseMeasure,
+			Probe: &runner.ProbeInfo{Index: i + 1, Rate: rate, Variant: "keys"}})
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(e)
+	want := `
+# HELP kbench_search_probe The capacity search's current probe of the variant (1-based); absent without a search.
+# TYPE kbench_search_probe gauge
+kbench_search_probe{variant="keys"} 2
+# HELP kbench_search_probe_rate_msgs_per_s The target rate of the capacity search's current probe.
+# TYPE kbench_search_probe_rate_msgs_per_s gauge
+kbench_search_probe_rate_msgs_per_s{variant="keys"} 200
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "kbench_search_probe", "kbench_search_probe_rate_msgs_per_s"); err != nil {
+		t.Error(err)
+	}
+}

@@ -69,6 +69,17 @@ type Snapshot struct {
 	Produce, Corrected *recorder.Histogram
 	// Result is the variant's figures, set only when Phase is PhaseDone.
 	Result *report.Variant
+	// Probe is the capacity-search probe running, if any; Variant is
+	// then the searched variant's name (bounded labels), not the probe's.
+	Probe *ProbeInfo
+}
+
+// ProbeInfo names the capacity-search probe a snapshot belongs to.
+type ProbeInfo struct {
+	Index int     // 1-based, in the variant's search
+	Rate  float64 // its target rate, msg/s
+	// Variant is the searched variant's name.
+	Variant string
 }
 
 // ProducerSnapshot is one producer's counters.
@@ -147,6 +158,9 @@ func (vr *variantRun) snapshot(now, start time.Time) *Snapshot {
 	snap := &Snapshot{
 		Variant: vr.name, Index: vr.index, At: clock.At(now),
 		Elapsed: el, Total: exp.Warmup.D() + exp.Duration.D(),
+	}
+	if pr := vr.opt.probe; pr != nil {
+		snap.Variant, snap.Probe = pr.Variant, pr
 	}
 	switch {
 	case el < exp.Warmup.D():

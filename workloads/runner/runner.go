@@ -32,6 +32,8 @@ import (
 type Options struct {
 	// Brokers of an external cluster; empty starts the embedded broker.
 	Brokers []string
+	// probe is set by a capacity search for each of its probes.
+	probe *ProbeInfo
 	// Net carries TLS/SASL for an external cluster.
 	Net driver.Net
 	// Log receives human-readable progress notes (stderr). Nil discards.

@@ -259,7 +259,9 @@ func (s *searcher) probe(rate float64, confirm bool) (report.Probe, error) {
 	n := len(s.out.Probes) + 1
 	v.Name = fmt.Sprintf("%s (probe %d @ %g msg/s)", s.v.Name, n, rate)
 	began := time.Now()
-	rv, err := runProbe(s.ctx, s.plan, v, s.opt, s.res)
+	opt := s.opt
+	opt.probe = &ProbeInfo{Index: n, Rate: rate, Variant: s.v.Name}
+	rv, err := runProbe(s.ctx, s.plan, v, opt, s.res)
 	if d := time.Since(began); d > s.probeDur {
 		s.probeDur = d
 	}
