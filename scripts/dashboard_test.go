@@ -52,6 +52,7 @@ func exportedNames(t *testing.T) map[string]bool {
 	h.Record(1000)
 	e.Observe(&runner.Snapshot{
 		Variant: "v", Phase: runner.PhaseDone, Produce: h, Corrected: h,
+		Probe:     &runner.ProbeInfo{Index: 1, Rate: 100, Variant: "v"},
 		Producers: []runner.ProducerSnapshot{{Index: 0}},
 		Groups:    []runner.GroupSnapshot{{Group: "g", Lag: []int64{0}, E2E: h}},
 		Result: &report.Variant{Consume: report.Consume{Groups: []report.Group{{Group: "g",
