@@ -211,9 +211,11 @@ func (m *member) waitIdle(ctx context.Context) {
 // markReady records each member's join count once the group is stable
 // before producing starts: joins up to then are start-up, not rebalances.
 // The coordinator reports Stable as it sends the assignments, so it first
-// waits (bounded) for every member to count the join.
+// waits (bounded) for every member to count the join, and for every
+// partition to be held (a cooperative assignor reaches its first full
+// assignment in more than one round).
 func (g *group) markReady() {
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		g.mu.Lock()
 		joined := true
@@ -223,7 +225,7 @@ func (g *group) markReady() {
 			}
 		}
 		g.mu.Unlock()
-		if joined || time.Now().After(deadline) {
+		if (joined && g.allAssigned()) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -105,6 +105,25 @@ func (pm *pauseMeter) owners() (owner []int, able []bool) {
 	return owner, able
 }
 
+// allAssigned reports whether the members hold every partition.
+func (g *group) allAssigned() bool {
+	g.mu.Lock()
+	ms := slices.Clone(g.members)
+	g.mu.Unlock()
+	if len(ms) == 0 {
+		return true
+	}
+	held := make([]bool, len(ms[0].lastSeen))
+	for _, m := range ms {
+		for _, p := range m.c.Assigned() {
+			if p >= 0 && p < len(held) {
+				held[p] = true
+			}
+		}
+	}
+	return !slices.Contains(held, false)
+}
+
 func (pm *pauseMeter) tick(now time.Time, dt time.Duration, acked []int64) {
 	owner, able := pm.owners()
 	pm.mu.Lock()
@@ -117,11 +136,18 @@ func (pm *pauseMeter) tick(now time.Time, dt time.Duration, acked []int64) {
 		}
 	}
 	pm.pauseMs += paused
+	all := !slices.Contains(owner, -1)
 	if pm.settled == nil {
-		pm.settled = owner // the assignment the group was ready with
+		// The assignment the group was ready with; a group still
+		// rebalancing when producing starts is in its first rebalance.
+		pm.settled = owner
+		if !all {
+			pm.cur = &report.Rebalance{AtS: round3(now.Sub(pm.started).Seconds())}
+			pm.curFrom = now
+			pm.curPause = paused
+		}
 		return
 	}
-	all := !slices.Contains(owner, -1)
 	switch {
 	case pm.cur == nil && !slices.Equal(owner, pm.settled):
 		pm.cur = &report.Rebalance{AtS: round3(now.Sub(pm.started).Seconds())}
