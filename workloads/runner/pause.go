@@ -105,12 +105,13 @@ func (pm *pauseMeter) owners() (owner []int, able []bool) {
 	return owner, able
 }
 
-// allAssigned reports whether the members hold every partition.
+// allAssigned reports whether the members hold every partition; true
+// when some members run elsewhere (a sharded run: this host cannot know).
 func (g *group) allAssigned() bool {
 	g.mu.Lock()
 	ms := slices.Clone(g.members)
 	g.mu.Unlock()
-	if len(ms) == 0 {
+	if len(ms) == 0 || len(ms) < g.cfg.Instances {
 		return true
 	}
 	held := make([]bool, len(ms[0].lastSeen))
