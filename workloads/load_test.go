@@ -594,9 +594,11 @@ func TestToYAMLReloads(t *testing.T) {
 	srcs := map[string]string{
 		"faults": `
 name: f
-consumers: [{group: a, instances: 2}]
+consumers: [{group: a, instances: 2, assignor: round-robin, max_poll_interval: 2s, max_poll_records: 50}]
 faults:
   - {at: 1s, kind: consumer-crash, group: a, instance: 1}
+  - {at: 1s, kind: processing-spike, group: a, instance: 0, duration: 2s, delay: 5ms}
+  - {at: 1s, kind: processing-spike, group: a, duration: 2s, delay: 5ms}
   - {at: 2s, kind: produce-latency, latency: 20ms, rate: 0.5}
   - {at: 3s, kind: leader-move}
 workload:
