@@ -83,6 +83,7 @@ var groupFigures = []Figure{
 	{"consume", "consume.groups.%s.lag.drain_ms", "drain ms", LowerBetter, "ms"},
 	{"consume", "consume.groups.%s.delivery.unconsumed", "unconsumed", LowerBetter, "int"},
 	{"consume", "consume.groups.%s.rebalances", "rebalances", LowerBetter, "int"},
+	{"consume", "consume.groups.%s.rebalance_pause_ms", "rebalance pause ms", LowerBetter, "ms"},
 	{"consume", "consume.groups.%s.failover_ms", "failover ms", LowerBetter, "ms"},
 }
 

@@ -239,6 +239,17 @@ type Group struct {
 	Lag      Lag     `json:"lag"`
 	// Rebalances seen by the group's members (generation changes).
 	Rebalances int `json:"rebalances"`
+	// RebalancePauseMs: partition-milliseconds during which a partition
+	// with work (acknowledged messages the group had not processed) had
+	// nobody able to process it (held by no member, or only by a crashed
+	// or stalled one), summed over the run; null when not measured (a
+	// sharded run).
+	RebalancePauseMs *float64 `json:"rebalance_pause_ms"`
+	// RebalanceLog lists each change of the group's assignment.
+	RebalanceLog []Rebalance `json:"rebalance_log,omitempty"`
+	// MaxPollEvictions: times a member exceeded max_poll_interval and left
+	// the group (absent when the limit is off).
+	MaxPollEvictions int64 `json:"max_poll_evictions,omitempty"`
 	// FailoverMs is the slowest failover of the group's consumer faults;
 	// null without a consumer fault, or when a failover never completed
 	// (each fault's own figure is in Variant.Faults).
@@ -254,6 +265,23 @@ type Group struct {
 	Delivery Delivery `json:"delivery"`
 	// PartitionLag: max lag per partition over the run.
 	PartitionLag []int64 `json:"partition_lag,omitempty"`
+}
+
+// Rebalance is one change of a group's assignment, as its members' clients
+// saw it: from the first moment the owners differed from the settled
+// assignment until every partition was held again.
+type Rebalance struct {
+	// AtS: seconds from the start of the run.
+	AtS        float64 `json:"at_s"`
+	DurationMs float64 `json:"duration_ms"`
+	// PartitionsMoved: partitions whose owner changed (an eager rebalance
+	// that gives every partition back to its owner moves none, yet
+	// pauses them all).
+	PartitionsMoved int `json:"partitions_moved"`
+	// PauseMs: the group's rebalance_pause_ms accrued during it.
+	PauseMs float64 `json:"pause_ms"`
+	// Unfinished: still in progress when the run ended.
+	Unfinished bool `json:"unfinished,omitempty"`
 }
 
 // Lag of a group, in messages.

@@ -31,6 +31,7 @@ const (
 	DefaultMaxInFlight       = 100000
 	DefaultGroup             = "kbench"
 	DefaultSessionTimeout    = Duration(10 * time.Second)
+	DefaultMaxPollRecords    = 500
 	DefaultHeartbeat         = Duration(3 * time.Second)
 	DefaultFaultRate         = 1.0
 )
@@ -91,6 +92,7 @@ func DefaultConsumerGroup(name string) ConsumerGroup {
 		Commit:            "after-process",
 		SessionTimeout:    DefaultSessionTimeout,
 		HeartbeatInterval: DefaultHeartbeat,
+		MaxPollRecords:    DefaultMaxPollRecords,
 	}
 }
 
@@ -165,6 +167,7 @@ func ApplyDefaults(e *Experiment) {
 		if g.HeartbeatInterval == 0 {
 			g.HeartbeatInterval = dg.HeartbeatInterval
 		}
+		setInt(&g.MaxPollRecords, dg.MaxPollRecords)
 	}
 	for i := range e.Faults {
 		if e.Faults[i].Rate == 0 {

@@ -214,14 +214,24 @@ func (e *Experiment) ToYAML() ([]byte, error) {
 			})
 		}
 	}
+	if _, cs, _ := mapGet(&root, "consumers"); cs != nil {
+		for _, g := range cs.Content {
+			dropKeys(g, func(k string, v *yaml.Node) bool { return k == "assignor" && v.Value == "" })
+		}
+	}
 	if _, fs, _ := mapGet(&root, "faults"); fs != nil {
 		for i, f := range fs.Content {
 			if i >= len(e.Faults) {
 				break
 			}
 			kind := e.Faults[i].Kind
+			whole := e.Faults[i].WholeGroup
 			dropKeys(f, func(k string, _ *yaml.Node) bool {
 				switch {
+				case kind == FaultProcessingSpike:
+					return k == "rate" || k == "latency" || k == "for" || (k == "instance" && whole)
+				case k == "duration" || k == "delay":
+					return true
 				case IsConsumerFault(kind):
 					return k == "rate" || k == "latency"
 				case IsBrokerFault(kind):

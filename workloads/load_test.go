@@ -97,8 +97,16 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`x.yaml:2:5: consumers.0.group: a consumer group needs a group id`}},
 		{"fault names unknown group", "consumers: [{group: web}, {group: batch}]\nfaults:\n  - {at: 1s, kind: consumer-crash, group: wbe}\n",
 			nil, []string{`x.yaml:3:43: faults.0.group: no consumer group "wbe"; did you mean "web"?`}},
+		{"assignor the driver cannot do", "consumers:\n  - {group: g, assignor: cooperative-sticky}\n",
+			nil, []string{`x.yaml:2:26: consumers.0.assignor: the kafka-go driver cannot use assignor cooperative-sticky (it supports range, round-robin; franz-go supports all four)`}},
+		{"unknown assignor", "consumers:\n  - {group: g, assignor: rang}\n",
+			nil, []string{`x.yaml:2:26: consumers.0.assignor: invalid value "rang" (did you mean "range"?); want one of range, round-robin, sticky, cooperative-sticky`}},
+		{"spike without delay", "consumers: [{group: g}]\nfaults:\n  - {at: 1s, kind: processing-spike, duration: 2s}\n",
+			nil, []string{`x.yaml:3:5: faults.0.delay: processing-spike needs delay (the per-message processing time during the spike, e.g. 50ms)`}},
+		{"delay on another fault", "consumers: [{group: g}]\nfaults:\n  - {at: 1s, kind: consumer-leave, delay: 2s}\n",
+			nil, []string{`x.yaml:3:43: faults.0.delay: does not apply to consumer-leave (only to processing-spike)`}},
 		{"fault kind", "faults:\n  - {at: 1s, kind: explode}\n",
-			nil, []string{`x.yaml:2:20: faults.0.kind: invalid value "explode"; want one of consumer-crash, consumer-leave, consumer-join, consumer-stall, produce-error, produce-timeout, produce-latency, fetch-latency, leader-move`}},
+			nil, []string{`x.yaml:2:20: faults.0.kind: invalid value "explode"; want one of consumer-crash, consumer-leave, consumer-join, consumer-stall, processing-spike, produce-error, produce-timeout, produce-latency, fetch-latency, leader-move`}},
 		{"broker fault on a cluster", "cluster: {brokers: [k:9092]}\nfaults:\n  - {at: 1s, kind: leader-move}\n",
 			nil, []string{`x.yaml:3:20: faults.0.kind: leader-move needs the embedded broker (remove cluster: or this fault)`}},
 		{"latency fault needs latency", "faults:\n  - {at: 1s, kind: produce-latency}\n",
@@ -218,7 +226,7 @@ func TestDefaults(t *testing.T) {
 		{"compression", e.Producer.Compression, "none"},
 		{"max_in_flight", e.Producer.MaxInFlight, 100000},
 		{"consumers", e.Consumers, []ConsumerGroup{{Group: "kbench", Instances: 1, Commit: "after-process",
-			SessionTimeout: Duration(10 * time.Second), HeartbeatInterval: Duration(3 * time.Second)}}},
+			SessionTimeout: Duration(10 * time.Second), HeartbeatInterval: Duration(3 * time.Second), MaxPollRecords: 500}}},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
@@ -586,9 +594,11 @@ func TestToYAMLReloads(t *testing.T) {
 	srcs := map[string]string{
 		"faults": `
 name: f
-consumers: [{group: a, instances: 2}]
+consumers: [{group: a, instances: 2, assignor: round-robin, max_poll_interval: 2s, max_poll_records: 50}]
 faults:
   - {at: 1s, kind: consumer-crash, group: a, instance: 1}
+  - {at: 1s, kind: processing-spike, group: a, instance: 0, duration: 2s, delay: 5ms}
+  - {at: 1s, kind: processing-spike, group: a, duration: 2s, delay: 5ms}
   - {at: 2s, kind: produce-latency, latency: 20ms, rate: 0.5}
   - {at: 3s, kind: leader-move}
 workload:

@@ -292,6 +292,20 @@ type ConsumerGroup struct {
 	SessionTimeout Duration `yaml:"session_timeout"`
 	// HeartbeatInterval. Default 3s.
 	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+	// MaxPollInterval emulates the Java client's max.poll.interval.ms: a
+	// member that has not returned to fetch within it leaves the group
+	// (which rebalances) and rejoins when its processing resumes. It is also
+	// the rebalance timeout. Default 0: off (both drivers heartbeat in the
+	// background, so slow processing alone never evicts a member).
+	MaxPollInterval Duration `yaml:"max_poll_interval"`
+	// MaxPollRecords bounds what one poll hands to processing, like the
+	// Java client's max.poll.records. Default 500.
+	MaxPollRecords int `yaml:"max_poll_records"`
+	// Assignor: range | round-robin | sticky | cooperative-sticky. The
+	// kafka-go driver supports range and round-robin; franz-go all four.
+	// Default: the driver's own (kafka-go range, franz-go
+	// cooperative-sticky).
+	Assignor string `yaml:"assignor"`
 }
 
 // Processing simulates per-message work.
@@ -310,6 +324,13 @@ type Fault struct {
 	Rate float64 `yaml:"rate"`
 	// Latency added, for latency faults.
 	Latency Duration `yaml:"latency"`
+	// Duration of a processing-spike.
+	Duration Duration `yaml:"duration"`
+	// Delay: the per-message processing time during a processing-spike.
+	Delay Duration `yaml:"delay"`
+	// WholeGroup: a processing-spike without instance slows every member
+	// (set by validation from the file; not written by users).
+	WholeGroup bool `yaml:"-" json:"-"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("30s").

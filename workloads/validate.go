@@ -18,10 +18,11 @@ var (
 	Compressions    = []string{"none", "gzip", "snappy", "lz4", "zstd"}
 	CommitModes     = []string{"auto", "after-process", "before-process", "transactional"}
 	ShapeKinds      = []string{"constant", "ramp", "step", "sine", "burst"}
-	FaultKinds      = []string{"consumer-crash", "consumer-leave", "consumer-join", "consumer-stall", "produce-error", "produce-timeout", "produce-latency", "fetch-latency", "leader-move"}
+	FaultKinds      = []string{"consumer-crash", "consumer-leave", "consumer-join", "consumer-stall", "processing-spike", "produce-error", "produce-timeout", "produce-latency", "fetch-latency", "leader-move"}
 	CompositeFields = []string{"service", "path", "node", "user", "status"}
 	OrderByValues   = []string{"service", "path", "node", "user", "key"}
 	Drivers         = driver.Names()
+	Assignors       = driver.Assignors()
 	MessageFormats  = []string{"bytes", "json"}
 	PopularityKinds = []string{"uniform", "zipf"}
 	SASLMechanisms  = []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
@@ -48,7 +49,12 @@ func IsBrokerFault(kind string) bool {
 }
 
 // IsConsumerFault reports whether a fault kind acts on a consumer group.
-func IsConsumerFault(kind string) bool { return strings.HasPrefix(kind, "consumer-") }
+func IsConsumerFault(kind string) bool {
+	return strings.HasPrefix(kind, "consumer-") || kind == FaultProcessingSpike
+}
+
+// FaultProcessingSpike raises per-message processing time for a while.
+const FaultProcessingSpike = "processing-spike"
 
 // Validate checks an Experiment built in code (files are validated as they
 // load); errors carry paths but no positions.
@@ -371,6 +377,7 @@ func (c *checker) consumers() {
 			seen[g.Group] = i
 		}
 		c.positive(p+".instances", int64(g.Instances))
+		c.pollAndAssignor(p, g)
 		if c.enum(p+".commit", g.Commit, CommitModes) && g.Commit == "transactional" && c.e.Producer.Acks != "all" {
 			c.errf(p+".commit", "transactional needs producer.acks: all (got %s)", c.e.Producer.Acks)
 		}
@@ -434,6 +441,7 @@ func (c *checker) faults() {
 			if f.Kind == "consumer-stall" && f.For <= 0 {
 				c.errf(p+".for", "consumer-stall needs for (how long the consumer stalls)")
 			}
+			c.spike(p, f)
 			for _, k := range []string{"rate", "latency"} {
 				if c.has(p + "." + k) {
 					c.errf(p+"."+k, "does not apply to %s", f.Kind)

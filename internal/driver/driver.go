@@ -127,7 +127,25 @@ type ConsumerConfig struct {
 	// AutoCommitInterval for Commit=auto (and the flush interval for
 	// after-process commits). Default 200ms.
 	AutoCommitInterval time.Duration
-	Net                Net
+	// Assignor is the group's partition assignor: range | round-robin |
+	// sticky | cooperative-sticky (see Assignors). Empty: the driver's
+	// default (kafka-go: range; franz-go: cooperative-sticky).
+	Assignor string
+	// MaxPollInterval, when positive, emulates the Java client's
+	// max.poll.interval.ms (see pollinterval.go): a member that has not
+	// returned to fetch within it leaves the group, and rejoins as a new
+	// member when its processing resumes. It is also the rebalance timeout.
+	// 0: off (both clients heartbeat in the background, so slow processing
+	// alone never costs a member its partitions).
+	MaxPollInterval time.Duration
+	// MaxPollRecords bounds what one poll hands over, like the Java
+	// client's max.poll.records. Default 500.
+	MaxPollRecords int
+	Net            Net
+
+	// onPoll, when set, is called each time the member returns to fetch
+	// (the start of a poll, in the Java client's terms).
+	onPoll func()
 }
 
 // Handler processes one message. Returning an error stops the consumer.
@@ -141,4 +159,7 @@ type Consumer interface {
 	Close() error
 	// Rebalances this member has gone through.
 	Rebalances() int64
+	// Assigned lists the partitions the member holds now (sorted): assigned
+	// in its current generation and not yet revoked or lost.
+	Assigned() []int
 }

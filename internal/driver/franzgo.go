@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -387,8 +388,13 @@ type franzGoConsumer struct {
 	// perRec: average handling time per record (ns, commit=transactional),
 	// which sizes the next poll to franzGoTxnBudget.
 	perRec float64
+	// maxPoll: most records per poll (ConsumerConfig.MaxPollRecords).
+	maxPoll int
+	onPoll  func()
 
 	rebalances atomic.Int64
+	ownMu      sync.Mutex
+	owned      map[int32]bool // partitions held now
 	// dead: the handler failed (the runner's crash): the member commits
 	// and says nothing more, the group finds out by session timeout.
 	dead atomic.Bool
@@ -479,7 +485,15 @@ func NewFranzGoConsumer(c ConsumerConfig) (Consumer, error) {
 	if c.Output != "" && mode != "transactional" {
 		return nil, fmt.Errorf("an output topic needs commit transactional, not %q", mode)
 	}
-	k := &franzGoConsumer{mode: mode, output: c.Output}
+	maxPoll := c.MaxPollRecords
+	if maxPoll <= 0 {
+		maxPoll = franzGoMaxPoll
+	}
+	balancer, err := franzGoBalancer(c.Assignor)
+	if err != nil {
+		return nil, err
+	}
+	k := &franzGoConsumer{mode: mode, output: c.Output, maxPoll: maxPoll, onPoll: c.onPoll}
 	k.quit, k.quitCancel = context.WithCancel(context.Background())
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(c.Brokers...),
@@ -490,23 +504,30 @@ func NewFranzGoConsumer(c ConsumerConfig) (Consumer, error) {
 		kgo.FetchMaxWait(100 * time.Millisecond),
 		kgo.MetadataMinAge(250 * time.Millisecond),
 		kgo.BlockRebalanceOnPoll(),
-		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
+		kgo.Balancers(balancer),
+		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			k.own(m, true)
 			k.rebalances.Add(1)
 		}),
+		kgo.OnPartitionsRevoked(k.revoked),
+		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, m map[string][]int32) { k.own(m, false) }),
 	}
 	if c.SessionTimeout > 0 {
 		opts = append(opts, kgo.SessionTimeout(c.SessionTimeout), kgo.RebalanceTimeout(c.SessionTimeout))
+	}
+	if c.MaxPollInterval > 0 {
+		// As in the Java client, a rebalance waits for members to
+		// return to poll for at most max.poll.interval.
+		opts = append(opts, kgo.RebalanceTimeout(c.MaxPollInterval))
 	}
 	if c.HeartbeatInterval > 0 {
 		opts = append(opts, kgo.HeartbeatInterval(c.HeartbeatInterval))
 	}
 	switch mode {
 	case "auto":
-		opts = append(opts, kgo.AutoCommitInterval(c.AutoCommitInterval),
-			kgo.OnPartitionsRevoked(k.commitOnRevoke), kgo.OnPartitionsLost(func(context.Context, *kgo.Client, map[string][]int32) {}))
+		opts = append(opts, kgo.AutoCommitInterval(c.AutoCommitInterval))
 	case "after-process":
-		opts = append(opts, kgo.AutoCommitMarks(), kgo.AutoCommitInterval(c.AutoCommitInterval),
-			kgo.OnPartitionsRevoked(k.commitOnRevoke), kgo.OnPartitionsLost(func(context.Context, *kgo.Client, map[string][]int32) {}))
+		opts = append(opts, kgo.AutoCommitMarks(), kgo.AutoCommitInterval(c.AutoCommitInterval))
 	case "before-process":
 		opts = append(opts, kgo.DisableAutoCommit())
 	case "transactional":
@@ -521,9 +542,9 @@ func NewFranzGoConsumer(c ConsumerConfig) (Consumer, error) {
 			// Output records keep their input's partition number.
 			opts = append(opts, kgo.DefaultProduceTopic(c.Output),
 				kgo.RecordPartitioner(kgo.ManualPartitioner()))
-			k.outs = make([]kgo.Record, 0, franzGoMaxPoll)
-			k.outHdrs = make([]kgo.RecordHeader, franzGoMaxPoll)
-			k.outVals = make([]byte, 8*franzGoMaxPoll)
+			k.outs = make([]kgo.Record, 0, maxPoll)
+			k.outHdrs = make([]kgo.RecordHeader, maxPoll)
+			k.outVals = make([]byte, 8*maxPoll)
 		}
 	default:
 		return nil, fmt.Errorf("commit mode %q is not supported by the franz-go driver (auto, after-process, before-process, transactional)", c.Commit)
@@ -562,6 +583,42 @@ func (k *franzGoConsumer) commitOnRevoke(ctx context.Context, cl *kgo.Client, _ 
 	}
 }
 
+// revoked commits what the mode allows (commitOnRevoke), then gives the
+// partitions up.
+func (k *franzGoConsumer) revoked(ctx context.Context, cl *kgo.Client, m map[string][]int32) {
+	k.commitOnRevoke(ctx, cl, m)
+	k.own(m, false)
+}
+
+// own records partitions assigned (held) or revoked or lost (not held).
+func (k *franzGoConsumer) own(m map[string][]int32, held bool) {
+	k.ownMu.Lock()
+	defer k.ownMu.Unlock()
+	if k.owned == nil {
+		k.owned = map[int32]bool{}
+	}
+	for _, ps := range m {
+		for _, p := range ps {
+			if held {
+				k.owned[p] = true
+			} else {
+				delete(k.owned, p)
+			}
+		}
+	}
+}
+
+func (k *franzGoConsumer) Assigned() []int {
+	k.ownMu.Lock()
+	defer k.ownMu.Unlock()
+	out := make([]int, 0, len(k.owned))
+	for p := range k.owned {
+		out = append(out, int(p))
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (k *franzGoConsumer) allowRebalance() {
 	if k.sess != nil {
 		k.sess.AllowRebalance()
@@ -572,13 +629,13 @@ func (k *franzGoConsumer) allowRebalance() {
 
 func (k *franzGoConsumer) poll(ctx context.Context) kgo.Fetches {
 	if k.sess != nil {
-		n := franzGoMaxPoll
+		n := k.maxPoll
 		if k.perRec > 0 {
-			n = int(min(max(float64(franzGoTxnBudget)/k.perRec, 1), franzGoMaxPoll))
+			n = int(min(max(float64(franzGoTxnBudget)/k.perRec, 1), float64(k.maxPoll)))
 		}
 		return k.sess.PollRecords(ctx, n)
 	}
-	return k.cl.PollRecords(ctx, franzGoMaxPoll)
+	return k.cl.PollRecords(ctx, k.maxPoll)
 }
 
 // produceOutput hands the output record of r (processed) to the open
@@ -631,6 +688,9 @@ func (k *franzGoConsumer) Run(ctx context.Context, h Handler) error {
 			return nil
 		}
 		recs := fs.Records()
+		if k.onPoll != nil {
+			k.onPoll()
+		}
 		if len(recs) == 0 {
 			if len(fs.Errors()) > 0 { // errors only: don't spin
 				t := time.NewTimer(50 * time.Millisecond)
@@ -672,7 +732,11 @@ func (k *franzGoConsumer) Run(ctx context.Context, h Handler) error {
 				}
 			}
 			if err := h(&m); err != nil {
-				k.dead.Store(true)
+				// A member out of its poll interval is alive: Close
+				// commits what it processed and leaves the group.
+				if !errors.Is(err, errEvicted) {
+					k.dead.Store(true)
+				}
 				return err
 			}
 			switch {
@@ -751,3 +815,19 @@ func (k *franzGoConsumer) Close() error {
 }
 
 func (k *franzGoConsumer) Rebalances() int64 { return k.rebalances.Load() }
+
+// franzGoBalancer maps an assignor name to kgo's group balancer ("": kgo's
+// default, cooperative-sticky).
+func franzGoBalancer(name string) (kgo.GroupBalancer, error) {
+	switch name {
+	case AssignRange:
+		return kgo.RangeBalancer(), nil
+	case AssignRoundRobin:
+		return kgo.RoundRobinBalancer(), nil
+	case AssignSticky:
+		return kgo.StickyBalancer(), nil
+	case AssignCooperativeSticky, "":
+		return kgo.CooperativeStickyBalancer(), nil
+	}
+	return nil, CheckAssignor(FranzGo, name)
+}

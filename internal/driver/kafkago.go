@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"net"
+	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -361,6 +363,9 @@ type kafkaGoConsumer struct {
 	// next[p] is the offset after the last one this member committed, in
 	// before-process mode (see Run).
 	next map[int]int64
+	// maxPoll and onPoll emulate polls (see pollinterval.go).
+	maxPoll int
+	onPoll  func()
 }
 
 // NewKafkaGoConsumer returns a group member on kafka-go's Reader.
@@ -389,6 +394,22 @@ func NewKafkaGoConsumer(c ConsumerConfig) (Consumer, error) {
 	default:
 		return nil, fmt.Errorf("commit mode %q is not supported by the kafka-go driver", c.Commit)
 	}
+	balancers := []kafka.GroupBalancer{kafka.RangeGroupBalancer{}}
+	switch c.Assignor {
+	case "", AssignRange:
+	case AssignRoundRobin:
+		balancers = []kafka.GroupBalancer{kafka.RoundRobinGroupBalancer{}}
+	default:
+		return nil, CheckAssignor(KafkaGo, c.Assignor)
+	}
+	rebalanceTimeout := c.SessionTimeout
+	if c.MaxPollInterval > 0 {
+		rebalanceTimeout = c.MaxPollInterval
+	}
+	maxPoll := c.MaxPollRecords
+	if maxPoll <= 0 {
+		maxPoll = 500
+	}
 	gens := &generationWatch{}
 	gens.gen.Store(-1)
 	r := kafka.NewReader(kafka.ReaderConfig{
@@ -404,7 +425,8 @@ func NewKafkaGoConsumer(c ConsumerConfig) (Consumer, error) {
 		ReadBatchTimeout:  2 * time.Second,
 		HeartbeatInterval: c.HeartbeatInterval,
 		SessionTimeout:    c.SessionTimeout,
-		RebalanceTimeout:  c.SessionTimeout,
+		RebalanceTimeout:  rebalanceTimeout,
+		GroupBalancers:    balancers,
 		JoinGroupBackoff:  200 * time.Millisecond,
 		CommitInterval:    interval,
 		StartOffset:       kafka.FirstOffset,
@@ -412,7 +434,7 @@ func NewKafkaGoConsumer(c ConsumerConfig) (Consumer, error) {
 		ReadBackoffMax:    200 * time.Millisecond,
 		MaxAttempts:       3,
 	})
-	return &kafkaGoConsumer{r: r, commit: c.Commit, gens: gens, next: map[int]int64{}}, nil
+	return &kafkaGoConsumer{r: r, commit: c.Commit, gens: gens, next: map[int]int64{}, maxPoll: maxPoll, onPoll: c.onPoll}, nil
 }
 
 // kafkaGoMaxWait is the Reader's MaxWait on a topic of the given number of
@@ -438,13 +460,24 @@ func kafkaGoMaxWait(partitions int) time.Duration {
 
 func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 	var m Message
+	polled := k.maxPoll // messages handed over since the last emulated poll
 	for {
 		var km kafka.Message
 		var err error
+		asked := time.Now()
 		if k.commit == "auto" {
 			km, err = k.r.ReadMessage(ctx)
 		} else {
 			km, err = k.r.FetchMessage(ctx)
+		}
+		if k.onPoll != nil && err == nil {
+			// kafka-go hands over one message at a time: a poll is every
+			// maxPoll messages, or a fetch that waited for data.
+			if polled >= k.maxPoll || time.Since(asked) > kafkaGoPollWait {
+				polled = 0
+				k.onPoll()
+			}
+			polled++
 		}
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
@@ -498,8 +531,43 @@ func (k *kafkaGoConsumer) Run(ctx context.Context, h Handler) error {
 
 func (k *kafkaGoConsumer) Close() error { return k.r.Close() }
 
+func (k *kafkaGoConsumer) Assigned() []int {
+	k.gens.mu.Lock()
+	defer k.gens.mu.Unlock()
+	return slices.Clone(k.gens.owned)
+}
+
+// subscribed reads the partitions out of kafka-go's assignment map, whose
+// key type is unexported: by reflection, from its partition field.
+func (w *generationWatch) subscribed(arg any) {
+	v := reflect.ValueOf(arg)
+	if v.Kind() != reflect.Map {
+		return
+	}
+	owned := []int{}
+	for _, key := range v.MapKeys() {
+		if key.Kind() != reflect.Struct {
+			return
+		}
+		f := key.FieldByName("partition")
+		if !f.IsValid() || !f.CanInt() {
+			return
+		}
+		owned = append(owned, int(f.Int()))
+	}
+	slices.Sort(owned)
+	w.mu.Lock()
+	w.owned = owned
+	w.mu.Unlock()
+}
+
 // Rebalances is the number of group generations this member joined.
 func (k *kafkaGoConsumer) Rebalances() int64 { return k.gens.joins.Load() }
+
+// kafkaGoPollWait: a fetch that took longer than this found nothing
+// buffered, so the member was idle waiting for data (inside a poll, in the
+// Java client's terms).
+const kafkaGoPollWait = 5 * time.Millisecond
 
 // generationWatch learns the member's group generations from kafka-go's
 // log line on every join. kafka-go exposes no generation otherwise, and its
@@ -508,13 +576,33 @@ func (k *kafkaGoConsumer) Rebalances() int64 { return k.gens.joins.Load() }
 type generationWatch struct {
 	gen   atomic.Int64 // latest generation joined, -1 before the first
 	joins atomic.Int64
+
+	mu    sync.Mutex
+	owned []int // partitions of the current generation; nil between generations
 }
 
 // kafkaGoJoinedFormat is kafka-go v0.4's log format for a completed join.
 const kafkaGoJoinedFormat = "Joined group %s as member %s in generation %d"
 
+// kafka-go v0.4's log formats when a generation's partitions start (the
+// argument is the map of assigned topic-partitions to offsets) and when the
+// generation ends (every partition stops: kafka-go rebalances eagerly).
+const (
+	kafkaGoSubscribedFormat = "subscribed to topics and partitions: %+v"
+	kafkaGoStoppedFormat    = "stopped commit for group %s\n"
+)
+
 func (w *generationWatch) Printf(format string, args ...any) {
-	if format != kafkaGoJoinedFormat || len(args) != 3 {
+	switch {
+	case format == kafkaGoSubscribedFormat && len(args) == 1:
+		w.subscribed(args[0])
+		return
+	case format == kafkaGoStoppedFormat:
+		w.mu.Lock()
+		w.owned = nil
+		w.mu.Unlock()
+		return
+	case format != kafkaGoJoinedFormat || len(args) != 3:
 		return
 	}
 	if g, ok := args[2].(int32); ok && int64(g) != w.gen.Load() {

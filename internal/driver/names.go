@@ -35,6 +35,12 @@ func NewProducer(name string, c ProducerConfig) (Producer, error) {
 
 // NewConsumer returns the named driver's group member ("" is KafkaGo).
 func NewConsumer(name string, c ConsumerConfig) (Consumer, error) {
+	if err := CheckAssignor(name, c.Assignor); err != nil {
+		return nil, err
+	}
+	if c.MaxPollInterval > 0 && c.onPoll == nil {
+		return newPollLimited(c, func(c ConsumerConfig) (Consumer, error) { return NewConsumer(name, c) })
+	}
 	switch name {
 	case "", KafkaGo:
 		return NewKafkaGoConsumer(c)

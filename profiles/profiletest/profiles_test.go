@@ -124,7 +124,7 @@ func consumedAll(t *testing.T, v *report.Variant, g *report.Group) {
 func TestProfilesValidate(t *testing.T) {
 	names := profiles.Names()
 	for _, want := range []string{"quickstart", "keying-strategies", "batch-sweep", "acks-sweep",
-		"hot-key-backpressure", "rebalance", "delivery-semantics", "multi-group", "repartition"} {
+		"hot-key-backpressure", "rebalance", "delivery-semantics", "multi-group", "repartition", "rebalance-storm"} {
 		if _, ok := profiles.Get(want); !ok {
 			t.Errorf("profile %s missing (have %v)", want, names)
 		}
@@ -319,6 +319,33 @@ func TestRebalance(t *testing.T) {
 	}
 	if l*2 > c {
 		t.Errorf("leave failover %.0f ms, crash %.0f ms: a clean leave should be much faster", l, c)
+	}
+}
+
+// rebalance-storm: a processing spike whose polls overrun
+// max_poll_interval evicts members and the group rebalances, pausing
+// partitions; polls small enough to stay inside the limit only build lag.
+func TestRebalanceStorm(t *testing.T) {
+	t.Parallel()
+	vs := run(t, "rebalance-storm", "matrix.consumers.0.assignor=[range]")
+	big, small := variant(t, vs, "assignor=range,max_poll_records=500"), variant(t, vs, "assignor=range,max_poll_records=20")
+	for _, v := range []*report.Variant{big, small} {
+		produced(t, v)
+		g := group(t, v, "workers")
+		t.Logf("%s: evictions %d, rebalances %d, pause %.0f ms, lag max %d, log %+v", v.Name, g.MaxPollEvictions, g.Rebalances, valF(g.RebalancePauseMs), g.Lag.Max, g.RebalanceLog)
+		if val(g.Delivery.Lost) != 0 || g.Messages < v.Produce.Messages {
+			t.Errorf("%s: consumed %d of %d, lost %d", v.Name, g.Messages, v.Produce.Messages, val(g.Delivery.Lost))
+		}
+	}
+	b, s := group(t, big, "workers"), group(t, small, "workers")
+	if b.MaxPollEvictions < 1 || b.Rebalances < 1 || valF(b.RebalancePauseMs) <= 0 {
+		t.Errorf("500 records a poll: %d evictions, %d rebalances, pause %v; want the spike to evict members", b.MaxPollEvictions, b.Rebalances, b.RebalancePauseMs)
+	}
+	if s.MaxPollEvictions != 0 || s.Rebalances != 0 || valF(s.RebalancePauseMs) != 0 {
+		t.Errorf("20 records a poll: %d evictions, %d rebalances, pause %v; want none", s.MaxPollEvictions, s.Rebalances, s.RebalancePauseMs)
+	}
+	if s.Lag.Max < 1000 {
+		t.Errorf("20 records a poll: lag max %d; the spike should build lag", s.Lag.Max)
 	}
 }
 

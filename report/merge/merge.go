@@ -294,6 +294,7 @@ func (m *variantMerge) addGroups(p *report.Variant) {
 			q.Drained = report.Bool(*q.Drained && *g.Drained)
 		}
 		q.Rebalances = max(q.Rebalances, g.Rebalances)
+		q.MaxPollEvictions += g.MaxPollEvictions
 		q.FailoverMs = maxKnown(q.FailoverMs, g.FailoverMs)
 		addDelivery(&q.Delivery, g.Delivery)
 		for j, l := range g.PartitionLag {

@@ -128,7 +128,7 @@ func buildFixture() *report.Result {
 			E2E: report.E2E{Latency: e2e.Summary()},
 			Consume: report.Consume{Groups: []report.Group{{Group: "realtime-monitoring", Messages: msgs, Latency: e2e.Summary(),
 				Lag:        report.Lag{Max: maxLag, Final: 0, DrainMs: report.Float(float64(maxLag) / 4)},
-				Rebalances: s.rebalances, PartitionLag: nil, ID: "realtime-monitoring-8c7cd8b0-" + s.name, Drained: report.Bool(true),
+				Rebalances: s.rebalances, RebalancePauseMs: report.Float(float64(s.rebalances) * 250), PartitionLag: nil, ID: "realtime-monitoring-8c7cd8b0-" + s.name, Drained: report.Bool(true),
 				Delivery: report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}}}},
 			Delivery:   &report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)},
 			Topic:      "kbench-8c7cd8b0-" + s.name,

@@ -82,6 +82,7 @@ func RenderText(w io.Writer, r *report.Result) error {
 	textSeries(o, vs, nameW)
 	textHotKeys(o, vs, nameW)
 	textFaults(o, vs)
+	textRebalances(o, vs)
 	textGates(o, vs, nameW)
 	if r.Baseline != nil {
 		o.line("")
@@ -301,6 +302,32 @@ func textFaults(o *errWriter, vs []*report.Variant) {
 		}
 	}
 
+}
+
+// textRebalances lists, per group that rebalanced during the run, each
+// rebalance: when, how long, partitions moved and the pause it cost.
+func textRebalances(o *errWriter, vs []*report.Variant) {
+	for _, v := range vs {
+		head := false
+		for _, g := range v.Consume.Groups {
+			if len(g.RebalanceLog) == 0 && g.MaxPollEvictions == 0 {
+				continue
+			}
+			if !head {
+				o.line("")
+				o.line("REBALANCES " + v.Name)
+				head = true
+			}
+			o.line(fmt.Sprintf("  group %s: pause %s partition-ms, %d max-poll eviction(s)", g.Group, report.FormatOptMs(g.RebalancePauseMs), g.MaxPollEvictions))
+			for _, r := range g.RebalanceLog {
+				end := ""
+				if r.Unfinished {
+					end = "  (unfinished at the end)"
+				}
+				o.line(fmt.Sprintf("  %6.1fs  %8.0f ms  %3d moved  pause %8.0f ms%s", r.AtS, r.DurationMs, r.PartitionsMoved, r.PauseMs, end))
+			}
+		}
+	}
 }
 
 // textGates lists every gate with its verdict and value.

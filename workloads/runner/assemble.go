@@ -95,6 +95,9 @@ func (vr *variantRun) addMember(ctx context.Context, g *group, i int) (*member, 
 		Output:            g.out,
 		SessionTimeout:    g.cfg.SessionTimeout.D(),
 		HeartbeatInterval: g.cfg.HeartbeatInterval.D(),
+		MaxPollInterval:   g.cfg.MaxPollInterval.D(),
+		MaxPollRecords:    g.cfg.MaxPollRecords,
+		Assignor:          g.cfg.Assignor,
 		Net:               net,
 	}
 	c, err := driver.NewConsumer(vr.exp.Producer.Driver, cfg)
@@ -330,6 +333,7 @@ func (vr *variantRun) assembleGroups(v *report.Variant, acked *delivery.Acked, h
 			Rebalances: int(g.rebalances()),
 			Delivery:   vr.groupDelivery(g, acked, cm, hwm, unacked, drains != nil, d.done),
 		}
+		g.assembleRebalances(&gr)
 		s.mu.Lock()
 		gr.Lag = report.Lag{Max: s.groupMax[gi], Final: s.groupFinal[gi]}
 		gr.PartitionLag = append([]int64(nil), s.partMax[gi]...)

@@ -45,6 +45,12 @@ type group struct {
 	sameClock func(producer uint32) bool
 	// live: the run is observed; members keep a live e2e histogram.
 	live bool
+	// pause measures what rebalances cost (nil until producing starts,
+	// and in a sharded run).
+	pause atomic.Pointer[pauseMeter]
+	// spike: the processing delay of a whole-group processing-spike (ns;
+	// 0: none).
+	spike atomic.Int64
 }
 
 // member is one consumer instance. Its connections go through its own
@@ -74,6 +80,8 @@ type member struct {
 	// lastSeen[p]: Unix ns this member last processed a message of p.
 	lastSeen []atomic.Int64
 	retired  bool // under g.mu: crashed or left
+	// spike: this member's processing-spike delay (ns; 0: none).
+	spike atomic.Int64
 	// joinsAtReady: generations joined before producing started.
 	joinsAtReady int64
 	stopOnce     sync.Once
@@ -119,7 +127,7 @@ func (m *member) handle(msg *driver.Message) error {
 	}
 	// e2e latency ends at receipt, before the simulated processing.
 	received := clock.At(msg.At)
-	if d := m.g.cfg.Processing.Delay.D(); d > 0 {
+	if d := m.processingDelay(); d > 0 {
 		time.Sleep(d)
 	}
 	for m.stalled.Load() && !m.crashed.Load() {
@@ -153,6 +161,7 @@ func (m *member) handle(msg *driver.Message) error {
 	// Last: the drain ends once unique reaches the acknowledged count, so
 	// every figure of this message must already be in.
 	if !dup {
+		m.g.pause.Load().processed(msg.Partition)
 		m.g.unique.Add(1)
 	}
 	return nil
@@ -202,9 +211,11 @@ func (m *member) waitIdle(ctx context.Context) {
 // markReady records each member's join count once the group is stable
 // before producing starts: joins up to then are start-up, not rebalances.
 // The coordinator reports Stable as it sends the assignments, so it first
-// waits (bounded) for every member to count the join.
+// waits (bounded) for every member to count the join, and for every
+// partition to be held (a cooperative assignor reaches its first full
+// assignment in more than one round).
 func (g *group) markReady() {
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		g.mu.Lock()
 		joined := true
@@ -214,7 +225,7 @@ func (g *group) markReady() {
 			}
 		}
 		g.mu.Unlock()
-		if joined || time.Now().After(deadline) {
+		if (joined && g.allAssigned()) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -75,6 +75,10 @@ func (vr *variantRun) execFault(ctx context.Context, fr *faultRun) {
 		return
 	}
 	g := fr.g
+	if isSpike(f) {
+		vr.execSpike(ctx, fr)
+		return
+	}
 	if f.Kind == faultJoin {
 		g.mu.Lock()
 		idx := len(g.members)
@@ -195,8 +199,9 @@ func (vr *variantRun) faultResults(start time.Time) ([]report.FaultResult, map[s
 		switch {
 		case fr.err != nil:
 			r.Error = fr.err.Error()
-		case broker.IsBrokerFault(fr.spec.Kind):
-			// no failover: a broker fault is measured by its hits
+		case broker.IsBrokerFault(fr.spec.Kind), isSpike(fr.spec) && fr.done:
+			// no failover: a broker fault is measured by its hits, a
+			// spike by the group's lag and rebalances
 		case fr.at.IsZero():
 			r.Error = "not executed before the end of the run"
 		case fr.done:
@@ -204,7 +209,7 @@ func (vr *variantRun) faultResults(start time.Time) ([]report.FaultResult, map[s
 		default:
 			r.Error = "no failover before the end of the run"
 		}
-		if !broker.IsBrokerFault(fr.spec.Kind) && fr.spec.Kind != faultJoin {
+		if !broker.IsBrokerFault(fr.spec.Kind) && fr.spec.Kind != faultJoin && !isSpike(fr.spec) {
 			w, seen := worst[fr.spec.Group]
 			switch {
 			case !seen:

@@ -496,6 +496,7 @@ func (vr *variantRun) startClock(ctx context.Context, td *teardown) (start, meas
 type background struct {
 	stopSampler, stopFaults context.CancelFunc
 	samplerDone, faultsDone chan struct{}
+	stopPause               func()
 }
 
 func (vr *variantRun) startBackground(ctx context.Context, start, measureFrom time.Time) *background {
@@ -507,6 +508,7 @@ func (vr *variantRun) startBackground(ctx context.Context, start, measureFrom ti
 	fctx, stopFaults := context.WithCancel(ctx)
 	bg.stopFaults = stopFaults
 	go func() { defer close(bg.faultsDone); vr.scheduleFaults(fctx, start) }()
+	bg.stopPause = vr.startPauseMeters(ctx, start)
 	return bg
 }
 
@@ -516,6 +518,7 @@ func (bg *background) stop() {
 	<-bg.faultsDone
 	bg.stopSampler()
 	<-bg.samplerDone
+	bg.stopPause()
 }
 
 // produce runs every producer until the end of the measured phase, or
