@@ -132,6 +132,18 @@ type Topic struct {
 	// topic to that many partitions would do to the keys this run sent:
 	// keys.remap_share (per key and traffic-weighted). Default 0 = off.
 	Repartition int `yaml:"repartition"`
+	// Existing names a topic kbench did not create: the run uses it as it
+	// is (its partition count read from the broker) and never creates,
+	// deletes or reconfigures it. Without producer.allow_existing_topic the
+	// run is consume-only: no producer writes to it, the consumer groups
+	// read what it holds (and what others write meanwhile) from From.
+	// Excludes name, partitions, replication, repartition and keep.
+	// Default "" (kbench creates a fresh topic per variant).
+	Existing string `yaml:"existing"`
+	// From is where the groups of an existing topic start reading:
+	// earliest, latest, or an offset (the same on every partition, clamped
+	// to each partition's range). Only with existing. Default earliest.
+	From string `yaml:"from"`
 }
 
 // Workload is what the producers send.
@@ -276,6 +288,10 @@ type Producer struct {
 	// MaxInFlight bounds messages handed to the client but not yet
 	// acknowledged, per instance. Default 100000.
 	MaxInFlight int `yaml:"max_in_flight"`
+	// AllowExistingTopic lets the producers write into topic.existing, a
+	// topic kbench did not create (it is still never deleted). Default
+	// false: a run on an existing topic is consume-only.
+	AllowExistingTopic bool `yaml:"allow_existing_topic"`
 }
 
 // ConsumerGroup is one consumer group.

@@ -122,6 +122,7 @@ func (l *loader) validate(e *Experiment, pos map[string]Pos) {
 	}
 	c.cluster()
 	c.topic()
+	c.existingTopic()
 	c.workload()
 	c.producer()
 	c.consumers()
