@@ -60,3 +60,15 @@ func TestExistingTopicConsumeOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestExistingTopicToYAMLReloads(t *testing.T) {
+	p := mustLoad(t, "topic:\n  existing: orders\n  from: latest\nconsumers:\n  - group: g\n")
+	b, err := p.Variants[0].Exp.ToYAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := mustLoad(t, string(b))
+	if e := back.Variants[0].Exp; e.Topic.Existing != "orders" || e.Topic.From != "latest" || !e.ConsumeOnly() {
+		t.Fatalf("reloaded topic %+v\n%s", e.Topic, b)
+	}
+}

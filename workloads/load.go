@@ -199,6 +199,9 @@ func (e *Experiment) ToYAML() ([]byte, error) {
 	dropKeys(&root, func(k string, v *yaml.Node) bool {
 		return (k == "cluster" && isNull(v)) || (k == "matrix" && len(v.Content) == 0)
 	})
+	if _, t, _ := mapGet(&root, "topic"); t != nil {
+		dropKeys(t, func(k string, _ *yaml.Node) bool { return e.Topic.dropKey(k) })
+	}
 	if _, c, _ := mapGet(&root, "cluster"); c != nil {
 		dropKeys(c, func(_ string, v *yaml.Node) bool { return isNull(v) })
 	}

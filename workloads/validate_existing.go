@@ -40,7 +40,7 @@ func StartOffset(from string) (off int64, ok bool) {
 func (c *checker) existingTopic() {
 	t := c.e.Topic
 	if t.Existing == "" {
-		if c.has("topic.from") {
+		if t.From != "" {
 			c.errf("topic.from", "only with topic.existing (a topic kbench creates is read from its start)")
 		}
 		if c.e.Producer.AllowExistingTopic {
@@ -62,4 +62,17 @@ func (c *checker) existingTopic() {
 	if c.e.ConsumeOnly() && len(c.e.Consumers) == 0 {
 		c.errf("topic.existing", "a consume-only run on an existing topic needs at least one consumer group (or producer.allow_existing_topic: true to write to it)")
 	}
+}
+
+// dropKey reports whether ToYAML leaves topic key k out: the existing-topic
+// keys of a topic kbench creates, and the creating keys beside existing
+// (the loader rejects them there).
+func (t Topic) dropKey(k string) bool {
+	switch k {
+	case "existing", "from":
+		return t.Existing == ""
+	case "name", "partitions", "replication", "repartition", "keep":
+		return t.Existing != ""
+	}
+	return false
 }
