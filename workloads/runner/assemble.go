@@ -123,7 +123,7 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 		hwm = nil
 	}
 	acked := vr.assembleProduce(&v, measureFrom, sendEnd)
-	warm := vr.assemblePartitions(&v, hwm)
+	warm := vr.assemblePartitions(&v, vr.sinceStart(hwm))
 	vr.assembleKeys(&v)
 	vr.assembleGroups(&v, acked, hwm, warm, sendEnd, drains)
 	faults, worst := vr.faultResults(start)
@@ -309,7 +309,7 @@ func (vr *variantRun) assembleKeys(v *report.Variant) {
 // assembleGroups fills each group's figures and the variant's delivery.
 func (vr *variantRun) assembleGroups(v *report.Variant, acked *delivery.Acked, hwm, warm []int64, sendEnd time.Time, drains []groupDrain) {
 	committed, _ := vr.sampler.lastOffsets()
-	unacked := vr.unackedWritten(v, hwm, warm)
+	unacked := vr.unackedWritten(v, vr.sinceStart(hwm), warm)
 	e2eAll := recorder.NewHistogram()
 	s := vr.sampler
 	for gi, g := range vr.groups {
@@ -389,11 +389,12 @@ func (vr *variantRun) groupDelivery(g *group, acked *delivery.Acked, committed, 
 	}
 	_, dup, reord, foreign := tracker.Result(nil)
 	d := report.Delivery{Duplicated: dup, Reordered: reord, Foreign: foreign}
-	if !drainRan || vr.shard.Sharded() {
+	if !drainRan || vr.shard.Sharded() || vr.exp.ConsumeOnly() {
 		// Cut short before the drain: what is still in flight is not
 		// lost, it is unknown. A shard cannot tell either: other shards'
 		// members consume some of its messages (kbench merge computes
-		// lost from the delivery_state).
+		// lost from the delivery_state). A consume-only run has no
+		// acknowledged messages to miss.
 		return d
 	}
 	missing := tracker.Missing(acked)

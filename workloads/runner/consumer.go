@@ -51,6 +51,10 @@ type group struct {
 	// spike: the processing delay of a whole-group processing-spike (ns;
 	// 0: none).
 	spike atomic.Int64
+	// consumeAll: a consume-only run on an existing topic, whose records
+	// are not kbench's; consumed counts every record received after
+	// warmup.
+	consumeAll bool
 }
 
 // member is one consumer instance. Its connections go through its own
@@ -144,6 +148,9 @@ func (m *member) handle(msg *driver.Message) error {
 		// Not ours (no header, a corrupt one, another run's): counted,
 		// and its offset processed, but in no other figure.
 		m.g.tracker.ObserveForeignAt(int32(msg.Partition), msg.Offset)
+		if m.g.consumeAll && received >= m.g.measure.Load() {
+			m.g.consumed.Add(1)
+		}
 		return nil
 	}
 	dup, _ := m.g.tracker.Observe(h.Producer, int32(msg.Partition), h.Seq, msg.Offset)

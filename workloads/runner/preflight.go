@@ -50,6 +50,9 @@ func preflight(plan *workloads.Plan, opt Options) error {
 	for _, v := range plan.Variants {
 		exp := v.Exp
 		external := external(exp, opt)
+		if err := existingPreflight(v, external, sh); err != nil {
+			return err
+		}
 		if sh.Sharded() {
 			if !external {
 				return fmt.Errorf("variant %s: a sharded run needs a shared cluster (--brokers or cluster.brokers); each host's embedded broker would be a separate run", v.Name)

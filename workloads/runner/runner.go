@@ -346,6 +346,11 @@ type variantRun struct {
 	outTopics []string // transactional groups' output topics
 	faultsMu  sync.Mutex
 	faults    []*faultRun
+
+	// On an existing topic (existing.go): its end offsets at the start and
+	// where the groups start; nil on a topic kbench created.
+	base, startOffs []int64
+	end             time.Time // end of the measured phase
 }
 
 func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
@@ -393,7 +398,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 
 	// Broker-side counts and a final lag sample.
 	bctx, cancel := td.step(3*time.Second, runErr)
-	hwm, hwmErr := vr.adm.EndOffsets(bctx, vr.topic, exp.Topic.Partitions)
+	hwm, hwmErr := vr.adm.EndOffsets(bctx, vr.topic, vr.exp.Topic.Partitions)
 	vr.sampler.sample(bctx, true)
 	cancel()
 	if hwmErr != nil && runErr == nil && ctx.Err() == nil {
@@ -416,6 +421,9 @@ func cut(ctx context.Context, err error) error {
 
 // createTopic creates the variant's fresh topic (bounded).
 func (vr *variantRun) createTopic(ctx context.Context) error {
+	if vr.existing() {
+		return vr.useExisting(ctx)
+	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if err := vr.adm.CreateTopic(cctx, vr.topic, vr.exp.Topic.Partitions, vr.exp.Topic.Replication); err != nil {
@@ -428,7 +436,9 @@ func (vr *variantRun) createTopic(ctx context.Context) error {
 func (vr *variantRun) deleteTopics(td *teardown) {
 	dctx, cancel := td.step(5*time.Second, nil)
 	defer cancel()
-	_ = vr.adm.DeleteTopic(dctx, vr.topic)
+	if !vr.existing() {
+		_ = vr.adm.DeleteTopic(dctx, vr.topic)
+	}
 	for _, t := range vr.outTopics {
 		_ = vr.adm.DeleteTopic(dctx, t)
 	}
@@ -445,6 +455,7 @@ func (vr *variantRun) setUpConsumers(ctx context.Context, td *teardown) error {
 		id := fmt.Sprintf("%s-%08x-%d", gc.Group, uint32(vr.runID), vr.index)
 		g := newGroup(gc, id, vr.runID, measureFrom)
 		g.live = vr.opt.Observer != nil
+		g.consumeAll = vr.exp.ConsumeOnly()
 		if vr.shard.Sharded() {
 			g.sameClock = func(producer uint32) bool { return vr.shard.owns(int(producer)) }
 		}
@@ -525,6 +536,9 @@ func (bg *background) stop() {
 // until the broker stops answering (which aborts the run instead of
 // hanging it). It returns when sending ended.
 func (vr *variantRun) produce(ctx context.Context, bg *background) (time.Time, error) {
+	if vr.exp.ConsumeOnly() {
+		return vr.consume(ctx)
+	}
 	pctx, stopProducing := context.WithCancel(ctx)
 	defer stopProducing()
 	var wg sync.WaitGroup
@@ -585,6 +599,10 @@ func (vr *variantRun) flush(ctx context.Context, td *teardown, runErr error) err
 
 func (vr *variantRun) makeProducers(start, measureFrom, end time.Time) error {
 	exp := vr.exp
+	vr.end = end
+	if exp.ConsumeOnly() {
+		return nil
+	}
 	n := exp.Producer.Instances
 	for i := 0; i < n; i++ {
 		if !vr.shard.owns(i) {
@@ -634,6 +652,9 @@ func (vr *variantRun) startVerifiers(ctx context.Context) error {
 }
 
 func (vr *variantRun) startConsumers(ctx context.Context) error {
+	if err := vr.commitStarts(ctx); err != nil {
+		return err
+	}
 	for _, g := range vr.groups {
 		for i := 0; i < g.cfg.Instances; i++ {
 			if !vr.shard.owns(i) {
@@ -812,6 +833,9 @@ type drainState struct {
 
 // drainStep looks at group gi once.
 func (vr *variantRun) drainStep(ctx context.Context, gi int, g *group, acked *delivery.Acked, st *drainState) groupDrain {
+	if vr.exp.ConsumeOnly() {
+		return vr.caughtUp(gi)
+	}
 	if st.processed.IsZero() {
 		now := time.Now()
 		u := g.unique.Load()
@@ -921,7 +945,10 @@ func (vr *variantRun) announce() {
 	if len(ids) > 0 {
 		line += ", groups " + strings.Join(ids, ", ")
 	}
-	if vr.exp.Topic.Keep || vr.shard.Sharded() {
+	switch {
+	case vr.existing():
+		line += " (existing: never deleted)"
+	case vr.exp.Topic.Keep || vr.shard.Sharded():
 		line += " (kept)"
 	}
 	fmt.Fprintln(vr.opt.Log, line)

@@ -261,7 +261,7 @@ func (s *sampler) record(now time.Time, rd lagReading, c runCounters, p99 float6
 // external cluster's data.
 func (s *sampler) trim(ctx context.Context, minCommit []int64) {
 	vr := s.vr
-	if !vr.embedded {
+	if !vr.embedded || vr.existing() {
 		return
 	}
 	_ = vr.adm.DeleteRecords(ctx, vr.topic, minCommit)
