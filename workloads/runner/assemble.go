@@ -175,6 +175,9 @@ func (vr *variantRun) variantConfig() report.VariantConfig {
 			c.Shape = "constant"
 		}
 	}
+	if exp.ConsumeOnly() {
+		c.Producers, c.TargetRate, c.Shape = 0, 0, "" // nothing is produced
+	}
 	return c
 }
 

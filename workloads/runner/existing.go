@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/workloads"
 )
 
@@ -109,6 +110,14 @@ func (vr *variantRun) commitStarts(ctx context.Context) error {
 		cancel()
 		if err != nil {
 			return cut(ctx, err)
+		}
+	}
+	if vr.exp.ConsumeOnly() {
+		// The members read the topic from the moment they join: the
+		// measured phase (and the groups' warmup) starts now.
+		vr.readFrom = time.Now()
+		for _, g := range vr.groups {
+			g.measure.Store(clock.At(vr.readFrom.Add(vr.exp.Warmup.D())))
 		}
 	}
 	return nil

@@ -351,6 +351,7 @@ type variantRun struct {
 	// where the groups start; nil on a topic kbench created.
 	base, startOffs []int64
 	end             time.Time // end of the measured phase
+	readFrom        time.Time // consume-only: when the groups started reading
 }
 
 func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
@@ -483,6 +484,9 @@ func (vr *variantRun) setUpConsumers(ctx context.Context, td *teardown) error {
 // producers.
 func (vr *variantRun) startClock(ctx context.Context, td *teardown) (start, measureFrom time.Time, err error) {
 	start = time.Now()
+	if vr.exp.ConsumeOnly() {
+		start = vr.readFrom // the groups read as soon as they join
+	}
 	if !vr.startAt.IsZero() {
 		if err := vr.waitStart(ctx); err != nil {
 			vr.stopConsumers(td, err)
