@@ -151,8 +151,8 @@ func TestExistingTopicConsumeOnly(t *testing.T) {
 		if v.Topic != existingTopic || v.Config.Partitions != existingParts {
 			t.Errorf("from %s: topic %s with %d partitions, want %s with %d (read from the broker)", tc.from, v.Topic, v.Config.Partitions, existingTopic, existingParts)
 		}
-		if v.Produce.Messages != 0 {
-			t.Errorf("from %s: produced %d, want 0 (consume-only)", tc.from, v.Produce.Messages)
+		if v.Produce.Messages != 0 || v.Config.Producers != 0 || v.Config.TargetRate != 0 {
+			t.Errorf("from %s: produced %d (%d producers at %g/s), want nothing (consume-only)", tc.from, v.Produce.Messages, v.Config.Producers, v.Config.TargetRate)
 		}
 		g := v.Consume.Groups[0]
 		if g.Messages != tc.want || g.Delivery.Foreign != tc.want {
