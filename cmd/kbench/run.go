@@ -74,6 +74,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 configuration error (nothing sent),
   kbench run my.yaml --repeat 5 --out new      # 5 interleaved runs per variant: medians and samples
   kbench run capacity                          # the highest rate each keying strategy sustains
   kbench run my.yaml --find-max --set 'search.objective=["produce.latency_ms.p99 < 50"]'
+  kbench run read.yaml --brokers kafka:9092    # read.yaml: topic: {existing: orders} — consumer groups on a topic you have, consume-only
   kbench run my.yaml --brokers kafka:9092 --shard 0/4 --start-at 2026-05-01T12:00:00Z --out shard-0
   kbench run my.yaml --metrics-listen 127.0.0.1:9464  # Prometheus/OpenMetrics at /metrics
   kbench run --progress=jsonl 2>&1 | grep '^{'        # one JSON object per second`,
