@@ -838,7 +838,7 @@ type drainState struct {
 // drainStep looks at group gi once.
 func (vr *variantRun) drainStep(ctx context.Context, gi int, g *group, acked *delivery.Acked, st *drainState) groupDrain {
 	if vr.exp.ConsumeOnly() {
-		return vr.caughtUp(gi)
+		return vr.caughtUp(ctx, g, st)
 	}
 	if st.processed.IsZero() {
 		now := time.Now()
