@@ -25,6 +25,7 @@ func TestExistingTopicValidation(t *testing.T) {
 		{"topic:\n  existing: \"a b\"\n" + groups, "topic.existing: \"a b\" is not a Kafka topic name"},
 		{"topic:\n  from: latest\n", "x.yaml:2:9: topic.from: only with topic.existing"},
 		{"producer:\n  allow_existing_topic: true\n", "producer.allow_existing_topic: only with topic.existing"},
+		{"topic:\n  existing: orders\nsearch: {}\n" + groups, "search: a capacity search varies the produce rate"},
 	}
 	for _, tc := range cases {
 		lines := errLines(t, tc.src)

@@ -59,6 +59,9 @@ func (c *checker) existingTopic() {
 	if _, ok := StartOffset(t.From); !ok {
 		c.errf("topic.from", "%q: must be earliest, latest or an offset (a whole number, 0 or more)", t.From)
 	}
+	if c.e.ConsumeOnly() && c.e.Search != nil {
+		c.errf("search", "a capacity search varies the produce rate: a consume-only run on topic.existing produces nothing (producer.allow_existing_topic: true writes to it)")
+	}
 	if c.e.ConsumeOnly() && len(c.e.Consumers) == 0 {
 		c.errf("topic.existing", "a consume-only run on an existing topic needs at least one consumer group (or producer.allow_existing_topic: true to write to it)")
 	}
