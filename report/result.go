@@ -243,7 +243,7 @@ type Group struct {
 	// with work (acknowledged messages the group had not processed) had
 	// nobody able to process it (held by no member, or only by a crashed
 	// or stalled one), summed over the run; null when not measured (a
-	// sharded run).
+	// sharded run, or a consume-only run on an existing topic).
 	RebalancePauseMs *float64 `json:"rebalance_pause_ms"`
 	// RebalanceLog lists each change of the group's assignment.
 	RebalanceLog []Rebalance `json:"rebalance_log,omitempty"`

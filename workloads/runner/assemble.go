@@ -134,6 +134,7 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 	if vr.shard.Sharded() {
 		v.DeliveryState = vr.shardState(hwm, hwmErr, warm, drains != nil && allDone(drains))
 	}
+	vr.consumeOnlyFigures(&v)
 	return v
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kbench/kbench/internal/clock"
+	"github.com/kbench/kbench/report"
 	"github.com/kbench/kbench/workloads"
 )
 
@@ -181,4 +182,17 @@ func (vr *variantRun) caughtUp(ctx context.Context, g *group, st *drainState) gr
 		}
 	}
 	return groupDrain{done: true, at: st.checked}
+}
+
+// consumeOnlyFigures nulls what a consume-only run cannot measure: the
+// rebalance pause counts partitions with acknowledged messages waiting,
+// and nothing is acknowledged. The rebalance log (who held what, when)
+// stays.
+func (vr *variantRun) consumeOnlyFigures(v *report.Variant) {
+	if !vr.exp.ConsumeOnly() {
+		return
+	}
+	for i := range v.Consume.Groups {
+		v.Consume.Groups[i].RebalancePauseMs = nil
+	}
 }

@@ -164,6 +164,9 @@ func TestExistingTopicConsumeOnly(t *testing.T) {
 		if g.Delivery.Lost != nil || g.Delivery.Unconsumed != nil || v.Delivery.Lost != nil {
 			t.Errorf("from %s: lost %s, unconsumed %s: want null (nothing acknowledged to miss)", tc.from, show(g.Delivery.Lost), show(g.Delivery.Unconsumed))
 		}
+		if g.RebalancePauseMs != nil {
+			t.Errorf("from %s: rebalance pause %v ms, want null (no acknowledged work to wait)", tc.from, *g.RebalancePauseMs)
+		}
 		if g.Latency.Count != 0 {
 			t.Errorf("from %s: e2e latency of %d records without a kbench header", tc.from, g.Latency.Count)
 		}
