@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
-# Producer overhead: unthrottled `kbench run` against a bare kafka-go async
-# Writer loop with the same settings (100-byte messages, acks=all, 6
-# partitions, batch 1000, linger 5ms, 100000 messages in flight), each against
-# a fresh `kbench broker` (the broker keeps everything in memory), alternating
-# which goes first. Prints every round, the means and their ratio (target >= 0.8).
+# Producer overhead, for both drivers: unthrottled `kbench run` against a bare
+# client loop with the same settings (100-byte keyed messages, acks=all, 6
+# partitions, linger 5ms), each measurement against a fresh `kbench broker`
+# (the broker keeps everything in memory), alternating which goes first.
+#   kafka-go: scripts/barewriter, an async Writer (batch 1000, 100000
+#             messages in flight);
+#   franz-go: scripts/bareproducer, a kgo.Client Produce loop (manual
+#             partitioner, MaxBufferedRecords 100000); kbench runs with
+#             producer.driver: franz-go and batch_size 1563 (its buffer is
+#             64 x batch_size, so also 100000 records).
+# Prints every round, the medians and their ratio per driver (targets:
+# kafka-go >= 0.9, franz-go >= 0.8).
 #
-#   scripts/overhead.sh [SECONDS] [ROUNDS]
+#   scripts/overhead.sh [SECONDS] [ROUNDS] [DRIVERS]
+#   scripts/overhead.sh 5 3 "kafka-go franz-go"
+#
+# KBENCH_BIN: use this kbench binary instead of building ./cmd/kbench (to
+# measure another build against the same bare loops).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 rounds=${2:-3}
+drivers=${3:-kafka-go franz-go}
 port=${KBENCH_OVERHEAD_PORT:-19092}
 tmp=$(mktemp -d)
 broker_pid=
 trap 'stop_broker; rm -rf "$tmp"' EXIT
 
-go build -o "$tmp/kbench" ./cmd/kbench
+if [ -n "${KBENCH_BIN:-}" ]; then cp "$KBENCH_BIN" "$tmp/kbench"; else go build -o "$tmp/kbench" ./cmd/kbench; fi
 go build -o "$tmp/barewriter" ./scripts/barewriter
+go build -o "$tmp/bareproducer" ./scripts/bareproducer
 
 start_broker() {
   "$tmp/kbench" broker --listen 127.0.0.1:$port --partitions 6 >/dev/null 2>&1 &
@@ -31,34 +44,48 @@ stop_broker() {
   broker_pid=
 }
 
-cat >"$tmp/overhead.yaml" <<'YAML'
+for d in kafka-go franz-go; do
+  batch=1000; [ "$d" = franz-go ] && batch=1563
+  cat >"$tmp/$d.yaml" <<YAML
 name: overhead
 topic: {partitions: 6}
 workload:
   rate: 0
   message: {size: 100}
   keying: {strategy: service}
-producer: {instances: 1, batch_size: 1000, linger: 5ms, acks: all, max_in_flight: 100000}
+producer: {driver: $d, instances: 1, batch_size: $batch, linger: 5ms, acks: all, max_in_flight: 100000}
 consumers: []
 YAML
+done
 
-run_kbench() {
+run_kbench() { # driver
   start_broker
-  "$tmp/kbench" run "$tmp/overhead.yaml" --brokers 127.0.0.1:$port --no-progress --format json \
+  "$tmp/kbench" run "$tmp/$1.yaml" --brokers 127.0.0.1:$port --no-progress --format json \
     --duration "${secs}s" >"$tmp/kb.json" 2>"$tmp/kb.err" || { cat "$tmp/kb.err" >&2; exit 1; }
   stop_broker
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(int(r["variants"][0]["produce"]["throughput"]["msgs_per_s"]))' "$tmp/kb.json"
 }
-run_bare() {
+run_bare() { # driver
   start_broker
-  "$tmp/barewriter" -brokers 127.0.0.1:$port -topic bare -size 100 -duration "${secs}s" | cut -d. -f1
+  if [ "$1" = kafka-go ]; then
+    "$tmp/barewriter" -brokers 127.0.0.1:$port -topic bare -size 100 -duration "${secs}s" | cut -d. -f1
+  else
+    "$tmp/bareproducer" -brokers 127.0.0.1:$port -topic bare -size 100 -duration "${secs}s" | cut -d. -f1
+  fi
   stop_broker
 }
 
-kb_total=0; bw_total=0
-for r in $(seq 1 "$rounds"); do
-  if [ $((r % 2)) -eq 1 ]; then kb=$(run_kbench); bw=$(run_bare); else bw=$(run_bare); kb=$(run_kbench); fi
-  echo "round $r: kbench ${kb} msg/s, bare kafka-go ${bw} msg/s"
-  kb_total=$((kb_total + kb)); bw_total=$((bw_total + bw))
+median() { python3 -c 'import statistics,sys; print(int(statistics.median(int(a) for a in sys.argv[1:])))' "$@"; }
+
+summary=()
+for d in $drivers; do
+  kbs=(); bws=()
+  for r in $(seq 1 "$rounds"); do
+    if [ $((r % 2)) -eq 1 ]; then kb=$(run_kbench "$d"); bw=$(run_bare "$d"); else bw=$(run_bare "$d"); kb=$(run_kbench "$d"); fi
+    echo "$d round $r: kbench ${kb} msg/s, bare ${bw} msg/s"
+    kbs+=("$kb"); bws+=("$bw")
+  done
+  k=$(median "${kbs[@]}"); b=$(median "${bws[@]}")
+  summary+=("$(python3 -c "import sys; k,b=int(sys.argv[2]),int(sys.argv[3]); print(f'{sys.argv[1]} median: kbench {k} msg/s, bare {b} msg/s, ratio {k/b:.2f}')" "$d" "$k" "$b")")
 done
-python3 -c "import sys; k,b=int(sys.argv[1]),int(sys.argv[2]); print(f'mean: kbench {k} msg/s, bare {b} msg/s, ratio {k/b:.2f}')" $((kb_total / rounds)) $((bw_total / rounds))
+printf '%s\n' "${summary[@]}"

@@ -34,9 +34,14 @@ import (
 // gives no batch boundary to the promise, and holding acks back to build
 // batches would delay the "at" timestamps the latency figures depend on).
 // The kgo.Record handed to the client, its one header and the caller's
-// token live together in a pooled franzGoRec whose first field is the
-// kgo.Record, so the promise finds the franzGoRec from the *kgo.Record it
-// is given, and steady-state producing does not allocate per record either.
+// token live together in a franzGoRec whose first field is the kgo.Record,
+// so the promise finds the franzGoRec from the *kgo.Record it is given.
+// franzGoRecs are recycled through the producer's own free list (allocated
+// in slabs, returned by the promise goroutine in chunks of franzGoFreeChunk
+// under one lock), not a sync.Pool: a sync.Pool handing records from the
+// promise goroutine's P to Produce's costs a steal per record and gives
+// back cold memory, and it is emptied by every GC. Steady-state producing
+// does not allocate per record.
 // (Record.Context cannot carry it: kgo may still read a record's context
 // from another goroutine after the promise ran.)
 //
@@ -82,7 +87,19 @@ type franzGoProducer struct {
 	waiting atomic.Bool
 	promise func(*kgo.Record, error) // p.complete, bound once
 	one     [1]Ack                   // promise goroutine only (kgo calls promises serially)
+
+	// freeMu guards free: records Produce may reuse. done (promise
+	// goroutine only) collects completed records and is moved to free a
+	// chunk at a time, so the free list costs one lock per chunk.
+	freeMu sync.Mutex
+	free   []*franzGoRec
+	done   []*franzGoRec
 }
+
+// franzGoFreeChunk is how many completed records the promise goroutine
+// holds back before handing them to Produce for reuse (the most records
+// allocated beyond those in flight).
+const franzGoFreeChunk = 256
 
 // franzGoRec is one in-flight record: the kgo.Record the client holds, its
 // kbench header and the caller's token. rec must stay the first field:
@@ -94,10 +111,26 @@ type franzGoRec struct {
 }
 
 // recOf returns the franzGoRec whose rec field r is. Every record this
-// producer hands to kgo is one (the pool allocates whole franzGoRecs).
+// producer hands to kgo is one (takeRecs allocates whole franzGoRecs).
 func recOf(r *kgo.Record) *franzGoRec { return (*franzGoRec)(unsafe.Pointer(r)) }
 
-var franzGoRecs = sync.Pool{New: func() any { return new(franzGoRec) }}
+// takeRecs appends n records to dst for Produce: from the free list, the
+// rest from one new slab.
+func (p *franzGoProducer) takeRecs(dst []*franzGoRec, n int) []*franzGoRec {
+	p.freeMu.Lock()
+	k := min(n, len(p.free))
+	dst = append(dst, p.free[len(p.free)-k:]...)
+	clear(p.free[len(p.free)-k:])
+	p.free = p.free[:len(p.free)-k]
+	p.freeMu.Unlock()
+	if k < n {
+		slab := make([]franzGoRec, n-k)
+		for i := range slab {
+			dst = append(dst, &slab[i])
+		}
+	}
+	return dst
+}
 
 // NewFranzGoProducer returns a producer over franz-go's kgo.Client.
 //
@@ -218,9 +251,20 @@ func (p *franzGoProducer) Produce(ctx context.Context, recs []Record) error {
 		}
 	}
 	p.waiting.Store(false)
+	var buf [franzGoFreeChunk]*franzGoRec
+	for len(recs) > 0 {
+		n := min(len(recs), len(buf))
+		p.produce(recs[:n], p.takeRecs(buf[:0], n))
+		recs = recs[n:]
+	}
+	return nil
+}
+
+// produce hands recs to kgo in fs (one record each).
+func (p *franzGoProducer) produce(recs []Record, fs []*franzGoRec) {
 	for i := range recs {
 		r := &recs[i]
-		f := franzGoRecs.Get().(*franzGoRec)
+		f := fs[i]
 		f.token = r.Token
 		f.hdr[0] = kgo.RecordHeader{Key: wire.HeaderKey, Value: r.Header}
 		f.rec = kgo.Record{
@@ -232,7 +276,6 @@ func (p *franzGoProducer) Produce(ctx context.Context, recs []Record) error {
 		}
 		p.cl.Produce(p.ctx, &f.rec, p.promise)
 	}
-	return nil
 }
 
 // complete is the kgo promise: kgo calls it serially, once per record.
@@ -252,8 +295,15 @@ func (p *franzGoProducer) complete(r *kgo.Record, err error) {
 		p.onAck(p.one[:], at, err)
 	}
 	*a = Ack{}
-	*f = franzGoRec{}
-	franzGoRecs.Put(f)
+	f.token = nil // Produce overwrites the rest
+	p.done = append(p.done, f)
+	if len(p.done) == franzGoFreeChunk {
+		p.freeMu.Lock()
+		p.free = append(p.free, p.done...)
+		p.freeMu.Unlock()
+		clear(p.done)
+		p.done = p.done[:0]
+	}
 	if p.waiting.Load() {
 		select {
 		case p.space <- struct{}{}:
