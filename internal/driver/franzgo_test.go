@@ -26,7 +26,7 @@ type testCluster struct {
 	adm *admin.Client
 }
 
-func startCluster(t *testing.T) *testCluster {
+func startCluster(t testing.TB) *testCluster {
 	t.Helper()
 	emb, err := broker.Start(broker.Options{})
 	if err != nil {
@@ -41,7 +41,7 @@ func startCluster(t *testing.T) *testCluster {
 	return &testCluster{emb: emb, adm: adm}
 }
 
-func (tc *testCluster) topic(t *testing.T, name string, partitions int) string {
+func (tc *testCluster) topic(t testing.TB, name string, partitions int) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

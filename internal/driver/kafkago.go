@@ -15,6 +15,7 @@ import (
 	"time"
 
 	kafka "github.com/segmentio/kafka-go"
+	metadataAPI "github.com/segmentio/kafka-go/protocol/metadata"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
@@ -216,10 +217,27 @@ const kafkaGoRequests = 32
 // piling up in the Writer's per-partition queues, with their memory and
 // collection cost (measured at 1,000 partitions: 2 GB RSS and 1.9 s
 // corrected p99 without it, 270 MB and 430 ms with it; docs/scale.md).
+//
+// It also remembers the answer to the Writer's one-topic metadata lookup
+// for kafkaGoTopicTTL: the Transport answers it from its cache (5s) but
+// copies the cached response for every WriteMessages call, about a
+// thousand allocations for a 6-partition topic, i.e. four per message at
+// 256 messages a call (BenchmarkProducePath). The Writer only reads the
+// partition count from it.
 type requestLimiter struct {
 	rt    kafka.RoundTripper
 	slots chan struct{}
+
+	mu      sync.Mutex
+	topic   string
+	topicMD *metadataAPI.Response
+	topicAt time.Time
 }
+
+// kafkaGoTopicTTL is how long requestLimiter reuses a one-topic metadata
+// answer, well under the Transport's own MetadataTTL (5s), so the Writer
+// sees a partition count change no later than it did without it.
+const kafkaGoTopicTTL = 250 * time.Millisecond
 
 func limitRequests(rt kafka.RoundTripper, n int) kafka.RoundTripper {
 	return &requestLimiter{rt: rt, slots: make(chan struct{}, n)}
@@ -232,7 +250,25 @@ func (l *requestLimiter) RoundTrip(ctx context.Context, addr net.Addr, req kafka
 		return nil, ctx.Err()
 	}
 	defer func() { <-l.slots }()
-	return l.rt.RoundTrip(ctx, addr, req)
+	md, ok := req.(*metadataAPI.Request)
+	if !ok || len(md.TopicNames) != 1 {
+		return l.rt.RoundTrip(ctx, addr, req)
+	}
+	now := time.Now()
+	l.mu.Lock()
+	if l.topicMD != nil && l.topic == md.TopicNames[0] && now.Sub(l.topicAt) < kafkaGoTopicTTL {
+		r := l.topicMD
+		l.mu.Unlock()
+		return r, nil
+	}
+	l.mu.Unlock()
+	res, err := l.rt.RoundTrip(ctx, addr, req)
+	if r, ok := res.(*metadataAPI.Response); ok && err == nil && len(r.Topics) == 1 && r.Topics[0].ErrorCode == 0 && r.Topics[0].Name == md.TopicNames[0] {
+		l.mu.Lock()
+		l.topic, l.topicMD, l.topicAt = md.TopicNames[0], r, now
+		l.mu.Unlock()
+	}
+	return res, err
 }
 
 // kafkaGoMessageBytes is the size of a kafka.Message (v0.4.51, 64-bit): the
