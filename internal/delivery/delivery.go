@@ -95,6 +95,10 @@ type Tracker struct {
 	// backlog (unprocessed records at or above the committed offset) from
 	// a loss at the end of a run (see Backlog).
 	offsets map[int32]*IntervalSet
+	// one-entry cache of the last partition's offsets: consecutive
+	// messages usually come from one partition's fetch.
+	lastPart    int32
+	lastOffsets *IntervalSet
 	// foreignOn[partition]: foreign records processed from it.
 	foreignOn map[int32]int64
 
@@ -120,14 +124,7 @@ func NewTracker() *Tracker {
 // first deliveries).
 func (t *Tracker) Observe(producer uint32, partition int32, seq uint64, offset int64) (dup, reordered bool) {
 	t.mu.Lock()
-	if offset >= 0 {
-		o := t.offsets[partition]
-		if o == nil {
-			o = &IntervalSet{}
-			t.offsets[partition] = o
-		}
-		o.Add(uint64(offset))
-	}
+	t.addOffset(partition, offset)
 	set := t.lastSet
 	if set == nil || t.lastID != producer {
 		set = t.consumed[producer]
@@ -173,14 +170,25 @@ func (t *Tracker) ObserveForeignAt(partition int32, offset int64) {
 		t.foreignOn = map[int32]int64{}
 	}
 	t.foreignOn[partition]++
-	if offset >= 0 {
-		o := t.offsets[partition]
+	t.addOffset(partition, offset)
+}
+
+// addOffset records a processed offset of partition (< 0: unknown).
+// Called with t.mu held.
+func (t *Tracker) addOffset(partition int32, offset int64) {
+	if offset < 0 {
+		return
+	}
+	o := t.lastOffsets
+	if o == nil || t.lastPart != partition {
+		o = t.offsets[partition]
 		if o == nil {
 			o = &IntervalSet{}
 			t.offsets[partition] = o
 		}
-		o.Add(uint64(offset))
+		t.lastPart, t.lastOffsets = partition, o
 	}
+	o.Add(uint64(offset))
 }
 
 // ForeignOn is how many foreign messages were processed from partition.

@@ -38,19 +38,17 @@ func NewHistogram() *Histogram {
 // Record adds one duration. Values outside the range are clamped, never
 // dropped, so the count always equals the number of events.
 func (h *Histogram) Record(d time.Duration) {
-	us := int64(d / time.Microsecond)
-	if us < histLowestUs {
-		us = histLowestUs
-	} else if us > histHighestUs {
-		us = histHighestUs
-	}
-	_ = h.h.RecordValue(us) // cannot fail: the value is in range
+	_ = h.h.RecordValue(clampUs(d)) // cannot fail: the value is in range
 }
 
 // RecordN adds n events of one duration.
 func (h *Histogram) RecordN(d time.Duration, n int64) {
-	us := min(max(int64(d/time.Microsecond), histLowestUs), histHighestUs)
-	_ = h.h.RecordValues(us, n) // cannot fail: the value is in range
+	_ = h.h.RecordValues(clampUs(d), n) // cannot fail: the value is in range
+}
+
+// clampUs is d in microseconds within the histogram's range.
+func clampUs(d time.Duration) int64 {
+	return min(max(int64(d/time.Microsecond), histLowestUs), histHighestUs)
 }
 
 // Merge adds every value of o.
