@@ -60,11 +60,6 @@ func TestAdminOnTheEmbeddedBroker(t *testing.T) {
 	if c, err := adm.Committed(ctx, group, topic, P); err != nil || c[0] != -1 {
 		t.Fatalf("nothing committed yet: %v %v", c, err)
 	}
-	gc, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gc.Close()
 	var offs kadm.Offsets
 	offs.AddOffset(topic, 0, 6, -1)
 	if resp, err := kadm.NewClient(cl).CommitOffsets(ctx, group, offs); err != nil || resp.Error() != nil {
@@ -90,7 +85,14 @@ func TestAdminOnTheEmbeddedBroker(t *testing.T) {
 		t.Fatalf("start offsets after delete %v", start)
 	}
 
-	// The group becomes ready once its member holds an assignment.
+	// The group becomes ready once its member holds an assignment. (The
+	// member joins only now: an admin commit into a group with a member
+	// joining is refused with UNKNOWN_MEMBER_ID.)
+	gc, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gc.Close()
 	gc.PollFetches(ctx) // joins
 	deadline := time.Now().Add(20 * time.Second)
 	for {
