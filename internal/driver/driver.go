@@ -163,3 +163,12 @@ type Consumer interface {
 	// in its current generation and not yet revoked or lost.
 	Assigned() []int
 }
+
+// Settler is a Consumer that, after an assignment, takes a while before it
+// fetches every partition it was assigned (kafka-go's Reader sets up each
+// partition on its own). A Consumer that is not one fetches its whole
+// assignment as soon as it holds it.
+type Settler interface {
+	// Settled reports whether the member fetches every partition it holds.
+	Settled() bool
+}

@@ -600,6 +600,14 @@ func (w *generationWatch) subscribed(arg any) {
 // Rebalances is the number of group generations this member joined.
 func (k *kafkaGoConsumer) Rebalances() int64 { return k.gens.joins.Load() }
 
+// Settled reports whether every partition of the member's assignment has
+// its reader set up. kafka-go sets each assigned partition up on its own
+// connection after the assignment (a dial, the whole topic's metadata, the
+// partition's offsets): on a wide topic that takes seconds, and a run that
+// started producing before it ends would measure the set-up as latency and
+// charge its CPU to the first messages.
+func (k *kafkaGoConsumer) Settled() bool { return k.gens.settled() }
+
 // kafkaGoPollWait: a fetch that took longer than this found nothing
 // buffered, so the member was idle waiting for data (inside a poll, in the
 // Java client's terms).
@@ -615,6 +623,9 @@ type generationWatch struct {
 
 	mu    sync.Mutex
 	owned []int // partitions of the current generation; nil between generations
+	// fetching holds the partitions of the current generation whose
+	// readers are set up (connected, positioned) and fetching.
+	fetching map[int]struct{}
 }
 
 // kafkaGoJoinedFormat is kafka-go v0.4's log format for a completed join.
@@ -628,6 +639,10 @@ const (
 	kafkaGoStoppedFormat    = "stopped commit for group %s\n"
 )
 
+// kafkaGoSeekingFormat is kafka-go v0.4's log format when one partition's
+// reader is set up and about to fetch (reader.initialize).
+const kafkaGoSeekingFormat = "the kafka reader for partition %d of %s is seeking to offset %d"
+
 func (w *generationWatch) Printf(format string, args ...any) {
 	switch {
 	case format == kafkaGoSubscribedFormat && len(args) == 1:
@@ -635,14 +650,44 @@ func (w *generationWatch) Printf(format string, args ...any) {
 		return
 	case format == kafkaGoStoppedFormat:
 		w.mu.Lock()
-		w.owned = nil
+		w.owned, w.fetching = nil, nil
 		w.mu.Unlock()
+		return
+	case format == kafkaGoSeekingFormat && len(args) == 3:
+		if p, ok := args[0].(int); ok {
+			w.mu.Lock()
+			if w.fetching == nil {
+				w.fetching = map[int]struct{}{}
+			}
+			w.fetching[p] = struct{}{}
+			w.mu.Unlock()
+		}
 		return
 	case format != kafkaGoJoinedFormat || len(args) != 3:
 		return
 	}
 	if g, ok := args[2].(int32); ok && int64(g) != w.gen.Load() {
+		// A new generation: its partitions' readers start after this.
+		w.mu.Lock()
+		w.fetching = nil
+		w.mu.Unlock()
 		w.gen.Store(int64(g))
 		w.joins.Add(1)
 	}
+}
+
+// settled reports whether the current generation's assignment is known
+// and every partition in it has a reader set up.
+func (w *generationWatch) settled() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.owned == nil {
+		return false
+	}
+	for _, p := range w.owned {
+		if _, ok := w.fetching[p]; !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -108,3 +108,87 @@ func TestKafkaGoConsumerRejectsTransactional(t *testing.T) {
 		t.Error("kafka-go accepted transactional commits")
 	}
 }
+
+// A kafka-go member reports Settled only once every partition of its
+// assignment has its reader set up, and again after a rebalance changes the
+// assignment: not before the first assignment, and not for a generation
+// whose partitions it has not all set up.
+func TestKafkaGoConsumerSettles(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t)
+	const P = 40
+	topic := tc.topic(t, "kg-settle", P)
+	mk := func(i int) *kafkaGoConsumer {
+		c, err := NewKafkaGoConsumer(ConsumerConfig{
+			Brokers: tc.emb.Addrs(), Topic: topic, Group: "kg-settle", Instance: i, Partitions: P,
+			Commit: "after-process", SessionTimeout: 10 * time.Second, HeartbeatInterval: 200 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.(*kafkaGoConsumer)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var members []*kafkaGoConsumer
+	defer func() {
+		cancel()
+		for _, c := range members {
+			_ = c.Close()
+		}
+		wg.Wait()
+	}()
+	run := func(c *kafkaGoConsumer) {
+		members = append(members, c)
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = c.Run(ctx, func(*Message) error { return nil }) }()
+	}
+	settled := func(cs ...*kafkaGoConsumer) bool {
+		for _, c := range cs {
+			if !c.Settled() {
+				return false
+			}
+		}
+		return true
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(45 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("not %s within 45s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	a := mk(0)
+	if a.Settled() {
+		t.Fatal("settled before joining the group")
+	}
+	run(a)
+	waitFor("settled with the whole topic", func() bool { return settled(a) && len(a.Assigned()) == P })
+	a.gens.mu.Lock()
+	if n := len(a.gens.fetching); n != P {
+		t.Errorf("settled with %d of %d partitions set up", n, P)
+	}
+	a.gens.mu.Unlock()
+	b := mk(1)
+	run(b)
+	// The second join is a new generation for both: neither is settled
+	// until it has set up the half it holds now.
+	waitFor("both settled on halves", func() bool {
+		return settled(a, b) && len(a.Assigned())+len(b.Assigned()) == P && len(b.Assigned()) > 0
+	})
+	for _, c := range []*kafkaGoConsumer{a, b} {
+		c.gens.mu.Lock()
+		for _, p := range c.gens.owned {
+			if _, ok := c.gens.fetching[p]; !ok {
+				t.Errorf("partition %d owned but not set up", p)
+			}
+		}
+		if len(c.gens.fetching) != len(c.gens.owned) {
+			t.Errorf("%d partitions counted as set up, %d owned: the previous generation's were kept", len(c.gens.fetching), len(c.gens.owned))
+		}
+		c.gens.mu.Unlock()
+	}
+}

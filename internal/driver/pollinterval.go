@@ -114,6 +114,14 @@ func (p *pollLimited) Assigned() []int {
 	return p.cur.Assigned()
 }
 
+// Settled passes the current client's answer on (driver.Settler).
+func (p *pollLimited) Settled() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.cur.(Settler)
+	return !ok || s.Settled()
+}
+
 // Evictions is how often the member exceeded its poll interval and left.
 func (p *pollLimited) Evictions() int64 { return p.evictions.Load() }
 

@@ -237,10 +237,38 @@ func (g *group) markReady() {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	g.waitSettled(settleWait)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, m := range g.members {
 		m.joinsAtReady = m.c.Rebalances()
+	}
+}
+
+// settleWait bounds how long a group that is Stable and assigned may take
+// to fetch every partition it holds before producing starts anyway.
+const settleWait = 30 * time.Second
+
+// waitSettled waits (at most limit) until every member fetches all its
+// partitions (driver.Settler): kafka-go sets each assigned partition up on
+// its own connection, seconds on a topic of 1,000 partitions, and what it
+// costs belongs to the start-up, not to the first messages measured.
+func (g *group) waitSettled(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		settled := true
+		g.mu.Lock()
+		for _, m := range g.members {
+			if s, ok := m.c.(driver.Settler); ok && !s.Settled() {
+				settled = false
+				break
+			}
+		}
+		g.mu.Unlock()
+		if settled {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
