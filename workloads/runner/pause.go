@@ -200,6 +200,17 @@ func (pm *pauseMeter) finish(now time.Time, owner []int) {
 	pm.settled = owner
 }
 
+// soFar is the group's rebalance_pause_ms so far, for the live view (the
+// same sum result reports); nil when the group has no meter.
+func (pm *pauseMeter) soFar() *float64 {
+	if pm == nil {
+		return nil
+	}
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	return report.Float(round3(pm.pauseMs))
+}
+
 // result is the group's pause and its rebalances; a rebalance still in
 // progress at the end is listed with its duration so far and Unfinished.
 func (pm *pauseMeter) result() (*float64, []report.Rebalance) {
