@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +112,18 @@ func checkGrowth(t *testing.T, v *report.Variant, g report.Group) {
 	// acknowledged message is processed, each duplicate counted once.
 	if g.Messages != v.Produce.Messages+g.Delivery.Duplicated {
 		t.Errorf("group processed %d messages (%d duplicated), %d were acknowledged", g.Messages, g.Delivery.Duplicated, v.Produce.Messages)
+	}
+}
+
+// A sharded run cannot grow the topic: every shard would grow it and
+// switch its own producers on its own.
+func TestRepartitionAtNotSharded(t *testing.T) {
+	p := plan(t, growRun, "producer.driver=kafka-go", "producer.instances=2")
+	err := runner.Preflight(p, runner.Options{Brokers: []string{"k:9092"}, Shard: runner.Shard{Index: 0, Count: 2}})
+	if err == nil || !strings.Contains(err.Error(), "topic.repartition_at is not supported in a sharded run") {
+		t.Fatalf("preflight: %v", err)
+	}
+	if err := runner.Preflight(p, runner.Options{Brokers: []string{"k:9092"}}); err != nil {
+		t.Fatalf("unsharded preflight: %v", err)
 	}
 }

@@ -86,8 +86,12 @@ func preflight(plan *workloads.Plan, opt Options) error {
 func scaleOf(exp *workloads.Experiment) driver.Scale {
 	n := max(exp.Producer.Instances, 1)
 	shape, _ := pace.FromSpec(exp.Workload.Shape, exp.Workload.Rate, 1/float64(n))
+	parts := exp.Topic.Partitions
+	if exp.Topic.RepartitionAt > 0 {
+		parts = max(parts, exp.Topic.Repartition) // the topic grows to it
+	}
 	return driver.Scale{
-		Partitions: exp.Topic.Partitions,
+		Partitions: parts,
 		Groups:     len(exp.Consumers),
 		Producers:  n,
 		BatchSize:  exp.Producer.BatchSize,
