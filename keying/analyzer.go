@@ -100,7 +100,14 @@ func (a *Analyzer) Observe(key, entity []byte, partition int, size int) {
 // (keyed placement is stateless for every built-in one except round-robin,
 // which ignores keys, so its keys have no home and "move" at random).
 func (a *Analyzer) TrackRemap(p2 int, part Partitioner) {
-	a.remap = &remapTracker{from: a.partitions, to: p2, part: part, moved: newDistinct(RemapKeyLimit, hllPrecision)}
+	a.TrackRemapFrom(a.partitions, p2, part)
+}
+
+// TrackRemapFrom is TrackRemap from p1 partitions rather than the
+// analyzer's own count: an analyzer sized for a topic that grows during
+// the run (p2) still measures the remap from the count it started with.
+func (a *Analyzer) TrackRemapFrom(p1, p2 int, part Partitioner) {
+	a.remap = &remapTracker{from: p1, to: p2, part: part, moved: newDistinct(RemapKeyLimit, hllPrecision)}
 }
 
 // Merge folds other (same partition count) into a.

@@ -74,9 +74,13 @@ type Variant struct {
 	E2E        E2E           `json:"e2e"`
 	Consume    Consume       `json:"consume"`
 	Partitions []Partition   `json:"partitions"`
-	Skew       Skew          `json:"skew"`
-	BytesSkew  Skew          `json:"bytes_skew"`
-	Keys       Keys          `json:"keys"`
+	// Repartitioned: the topic grew during the run (topic.repartition_at);
+	// absent when it did not. Partitions, skew and keys then cover the
+	// grown count.
+	Repartitioned *Repartition `json:"repartitioned,omitempty"`
+	Skew          Skew         `json:"skew"`
+	BytesSkew     Skew         `json:"bytes_skew"`
+	Keys          Keys         `json:"keys"`
 	// Delivery over every group; null when the variant has no consumer
 	// group (nothing verified delivery).
 	Delivery *Delivery     `json:"delivery"`
@@ -280,8 +284,27 @@ type Rebalance struct {
 	PartitionsMoved int `json:"partitions_moved"`
 	// PauseMs: the group's rebalance_pause_ms accrued during it.
 	PauseMs float64 `json:"pause_ms"`
+	// PartitionsAdded: partitions the group held for the first time (the
+	// topic grew during the run: topic.repartition_at); absent when none.
+	PartitionsAdded int `json:"partitions_added,omitempty"`
+	// Cause, when kbench knows it: "repartition" for the rebalance that
+	// took up partitions added during the run. Absent otherwise.
+	Cause string `json:"cause,omitempty"`
 	// Unfinished: still in progress when the run ended.
 	Unfinished bool `json:"unfinished,omitempty"`
+}
+
+// Repartition is the topic's growth during the run (topic.repartition_at).
+type Repartition struct {
+	From int `json:"from"`
+	To   int `json:"to"`
+	// AtS: seconds from the start of the run at which the topic had To
+	// partitions, every one with a leader.
+	AtS float64 `json:"at_s"`
+	// ProducersAtS: seconds from the start at which the last producer
+	// began placing keys over To partitions (once its client knew them);
+	// null when a producer never did.
+	ProducersAtS *float64 `json:"producers_at_s"`
 }
 
 // Lag of a group, in messages.

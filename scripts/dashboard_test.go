@@ -54,7 +54,7 @@ func exportedNames(t *testing.T) map[string]bool {
 		Variant: "v", Phase: runner.PhaseDone, Produce: h, Corrected: h,
 		Probe:     &runner.ProbeInfo{Index: 1, Rate: 100, Variant: "v"},
 		Producers: []runner.ProducerSnapshot{{Index: 0}},
-		Groups:    []runner.GroupSnapshot{{Group: "g", Lag: []int64{0}, E2E: h}},
+		Groups:    []runner.GroupSnapshot{{Group: "g", Lag: []int64{0}, E2E: h, RebalancePauseMs: report.Float(0)}},
 		Result: &report.Variant{Consume: report.Consume{Groups: []report.Group{{Group: "g",
 			Delivery: report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}}}}},
 	})

@@ -52,7 +52,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown top-level key", "duraton: 5s\n",
 			nil, []string{`x.yaml:1:1: unknown key "duraton" at the top level; did you mean "duration"?`}},
 		{"unknown key without a close one lists keys", "topic: {zzzzzz: 1}\n",
-			nil, []string{`x.yaml:1:9: unknown key "zzzzzz" in topic; known keys: name, partitions, replication, keep, repartition, existing, from`}},
+			nil, []string{`x.yaml:1:9: unknown key "zzzzzz" in topic; known keys: name, partitions, replication, keep, repartition, repartition_at, existing, from`}},
 		{"wrong type int", "topic:\n  partitions: six\n",
 			nil, []string{`x.yaml:2:15: topic.partitions: expected an integer, got "six"`}},
 		{"wrong type list for scalar", "workload:\n  rate: [1, 2]\n",

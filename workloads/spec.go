@@ -132,12 +132,23 @@ type Topic struct {
 	// topic to that many partitions would do to the keys this run sent:
 	// keys.remap_share (per key and traffic-weighted). Default 0 = off.
 	Repartition int `yaml:"repartition"`
+	// RepartitionAt, when set, makes the growth real: at that moment of
+	// the produce phase (from its start, warmup included, like a fault's
+	// at) kbench grows the topic to repartition partitions, the producers
+	// place keys over the new count from then on, and the consumer groups
+	// pick the new partitions up in a rebalance (counted in rebalances,
+	// rebalance_pause_ms and rebalance_log). Needs repartition; not with
+	// a commit: transactional group (its output topic would have to grow
+	// too) nor in a sharded run. Default 0 = off: repartition only
+	// measures remap_share offline.
+	RepartitionAt Duration `yaml:"repartition_at"`
 	// Existing names a topic kbench did not create: the run uses it as it
 	// is (its partition count read from the broker) and never creates,
 	// deletes or reconfigures it. Without producer.allow_existing_topic the
 	// run is consume-only: no producer writes to it, the consumer groups
 	// read what it holds (and what others write meanwhile) from From.
-	// Excludes name, partitions, replication, repartition and keep.
+	// Excludes name, partitions, replication, repartition, repartition_at
+	// and keep.
 	// Default "" (kbench creates a fresh topic per variant).
 	Existing string `yaml:"existing"`
 	// From is where the groups of an existing topic start reading:

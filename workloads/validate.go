@@ -164,6 +164,7 @@ func (c *checker) topic() {
 	if t.Repartition != 0 && t.Repartition <= t.Partitions {
 		c.errf("topic.repartition", "%d: must be more than topic.partitions (%d), or 0 for off", t.Repartition, t.Partitions)
 	}
+	c.repartitionAt()
 	if len(t.Name) > 249 {
 		c.errf("topic.name", "longer than Kafka's 249 characters")
 	}

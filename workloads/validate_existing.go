@@ -51,7 +51,7 @@ func (c *checker) existingTopic() {
 	if topicSafe(t.Existing) != t.Existing || strings.Contains(t.Existing, ",") || len(t.Existing) > 249 {
 		c.errf("topic.existing", "%q is not a Kafka topic name", t.Existing)
 	}
-	for _, f := range []string{"name", "partitions", "replication", "repartition", "keep"} {
+	for _, f := range []string{"name", "partitions", "replication", "repartition", "repartition_at", "keep"} {
 		if c.has("topic." + f) {
 			c.errf("topic."+f, "not with topic.existing: the existing topic is used as it is and never deleted")
 		}
@@ -74,7 +74,7 @@ func (t Topic) dropKey(k string) bool {
 	switch k {
 	case "existing", "from":
 		return t.Existing == ""
-	case "name", "partitions", "replication", "repartition", "keep":
+	case "name", "partitions", "replication", "repartition", "repartition_at", "keep":
 		return t.Existing != ""
 	}
 	return false

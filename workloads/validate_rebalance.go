@@ -45,3 +45,29 @@ func (c *checker) spike(p string, f *Fault) {
 	}
 	f.WholeGroup = !c.has(p + ".instance")
 }
+
+// repartitionAt checks topic.repartition_at: a moment of the produce phase
+// at which the topic really grows to topic.repartition partitions.
+func (c *checker) repartitionAt() {
+	t := c.e.Topic
+	at := t.RepartitionAt
+	if at == 0 || t.Existing != "" {
+		return
+	}
+	const p = "topic.repartition_at"
+	end := c.e.Warmup + c.e.Duration
+	switch {
+	case at < 0:
+		c.errf(p, "must not be negative (0: off)")
+	case t.Repartition <= t.Partitions:
+		c.errf(p, "needs topic.repartition, the partition count to grow to (more than topic.partitions, %d)", t.Partitions)
+	case at >= end:
+		c.errf(p, "%s is after the run ends (warmup + duration = %s)", at, end)
+	}
+	for i, g := range c.e.Consumers {
+		if g.Commit == "transactional" {
+			c.errf(p, "not with consumers.%d.commit transactional: its output topic keeps the input's partition count", i)
+			return
+		}
+	}
+}

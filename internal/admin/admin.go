@@ -77,10 +77,31 @@ func (c *Client) CreateTopic(ctx context.Context, topic string, partitions, repl
 		return fmt.Errorf("create topic %q: %w", topic, err)
 	}
 	_ = resp
+	return c.waitLeaders(ctx, topic, partitions, true)
+}
+
+// GrowTopic grows topic to partitions partitions (CreatePartitions) and
+// waits until every partition has a leader, so that records placed on the
+// new partitions can be written at once.
+func (c *Client) GrowTopic(ctx context.Context, topic string, partitions int) error {
+	resp, err := c.adm.UpdatePartitions(ctx, partitions, topic)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("grow topic %q to %d partitions: %w", topic, partitions, err)
+	}
+	return c.waitLeaders(ctx, topic, partitions, false)
+}
+
+// waitLeaders waits until topic has partitions partitions, each with a
+// leader. exact: a different count is an error (a topic that existed
+// before); otherwise fewer means the metadata is not there yet.
+func (c *Client) waitLeaders(ctx context.Context, topic string, partitions int, exact bool) error {
 	for {
 		md, err := c.adm.Metadata(ctx, topic)
 		if err == nil {
-			if td, ok := md.Topics[topic]; ok && td.Err == nil {
+			if td, ok := md.Topics[topic]; ok && td.Err == nil && (exact || len(td.Partitions) >= partitions) {
 				if len(td.Partitions) != partitions {
 					return fmt.Errorf("topic %q exists with %d partitions, the experiment wants %d", topic, len(td.Partitions), partitions)
 				}

@@ -73,6 +73,11 @@ type ProducerConfig struct {
 	MaxAttempts int
 	OnAck       AckFunc
 	Net         Net
+	// WatchPartitions: the topic may grow during the run, so the client
+	// refreshes its metadata often (kafka-go's Transport every second
+	// instead of every 5s) and WaitPartitions returns within about that.
+	// Default false.
+	WatchPartitions bool
 }
 
 // Net holds connection settings shared by producers and consumers.
@@ -142,6 +147,13 @@ type ConsumerConfig struct {
 	// client's max.poll.records. Default 500.
 	MaxPollRecords int
 	Net            Net
+	// WatchPartitions: the topic may grow during the run, and the group
+	// must rebalance onto the new partitions within about a second
+	// (kafka-go: WatchPartitionChanges, checked every 500ms; franz-go:
+	// metadata at most 1s old, the group leader rejoining when it sees
+	// more partitions). Default false: kafka-go never notices, franz-go
+	// within its 5-minute metadata max age.
+	WatchPartitions bool
 
 	// onPoll, when set, is called each time the member returns to fetch
 	// (the start of a poll, in the Java client's terms).

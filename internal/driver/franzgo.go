@@ -79,6 +79,7 @@ const franzGoEndTimeout = 10 * time.Second
 // franzGoProducer drives a kgo.Client as an asynchronous producer.
 type franzGoProducer struct {
 	cl      *kgo.Client
+	topic   string
 	onAck   AckFunc
 	ctx     context.Context // every record's context: canceled only to abort Close
 	cancel  context.CancelFunc
@@ -226,7 +227,7 @@ func NewFranzGoProducer(c ProducerConfig) (Producer, error) {
 		return nil, fmt.Errorf("franz-go producer: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &franzGoProducer{cl: cl, onAck: c.OnAck, ctx: ctx, cancel: cancel, maxBuf: maxBuf, space: make(chan struct{}, 1)}
+	p := &franzGoProducer{cl: cl, topic: c.Topic, onAck: c.OnAck, ctx: ctx, cancel: cancel, maxBuf: maxBuf, space: make(chan struct{}, 1)}
 	p.promise = p.complete
 	return p, nil
 }
@@ -572,6 +573,11 @@ func NewFranzGoConsumer(c ConsumerConfig) (Consumer, error) {
 	}
 	if c.HeartbeatInterval > 0 {
 		opts = append(opts, kgo.HeartbeatInterval(c.HeartbeatInterval))
+	}
+	if c.WatchPartitions {
+		// The group leader rebalances when its metadata shows more
+		// partitions: keep it fresh.
+		opts = append(opts, kgo.MetadataMaxAge(time.Second))
 	}
 	switch mode {
 	case "auto":

@@ -95,6 +95,9 @@ func NewKafkaGoProducer(c ProducerConfig) (Producer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.WatchPartitions {
+		tr.MetadataTTL = time.Second
+	}
 	linger := c.Linger
 	if linger <= 0 {
 		// kafka-go treats 0 as "use the 1s default"; a nanosecond means
@@ -469,6 +472,10 @@ func NewKafkaGoConsumer(c ConsumerConfig) (Consumer, error) {
 		ReadBackoffMin:    10 * time.Millisecond,
 		ReadBackoffMax:    200 * time.Millisecond,
 		MaxAttempts:       3,
+		// Every member checks the partition count each interval; a change
+		// ends its generation, and the rejoin rebalances the group.
+		WatchPartitionChanges:  c.WatchPartitions,
+		PartitionWatchInterval: 500 * time.Millisecond,
 	})
 	return &kafkaGoConsumer{r: r, commit: c.Commit, gens: gens, next: map[int]int64{}, maxPoll: maxPoll, onPoll: c.onPoll}, nil
 }

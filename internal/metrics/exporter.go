@@ -47,6 +47,7 @@ var (
 
 	dProcessed  = desc("consume_processed_messages_total", "Messages the group processed for the first time.", lVariant, lGroup)
 	dRebalances = desc("consume_rebalances_total", "Rebalances of the group since it was ready.", lVariant, lGroup)
+	dPause      = desc("consume_rebalance_pause_seconds_total", "Partition-seconds during which a partition with work had no member able to process it (rebalance_pause_ms / 1000); absent when not measured.", lVariant, lGroup)
 	dLag        = desc("consume_lag_messages", "High watermark minus the group's committed offset, read once a second.", lVariant, lGroup, lPartition)
 	dE2E        = desc("e2e_latency_seconds", "End-to-end latency: producer hand-off to consumer receipt (within 3%), warmup included.", lVariant, lGroup)
 
@@ -165,6 +166,9 @@ func (v *variantState) collect(ch chan<- prometheus.Metric) {
 	for _, g := range v.groups {
 		counter(dProcessed, g.Processed, g.Group)
 		counter(dRebalances, g.Rebalances, g.Group)
+		if g.RebalancePauseMs != nil {
+			ch <- prometheus.MustNewConstMetric(dPause, prometheus.CounterValue, *g.RebalancePauseMs/1000, name, g.Group)
+		}
 		counter(dDuplicated, g.Duplicated, g.Group)
 		gauge(dPending, float64(g.Pending), g.Group)
 		for p, l := range g.Lag {

@@ -66,3 +66,23 @@ kbench_search_probe_rate_msgs_per_s{variant="keys"} 200
 		t.Error(err)
 	}
 }
+
+// The rebalance pause exports in partition-seconds where the run measures
+// it, and is absent where it does not (a sharded run's group).
+func TestExporterRebalancePause(t *testing.T) {
+	e := NewExporter()
+	e.Observe(&runner.Snapshot{Variant: "v", Phase: runner.PhaseMeasure, Groups: []runner.GroupSnapshot{
+		{Group: "paused", Rebalances: 2, RebalancePauseMs: report.Float(2620)},
+		{Group: "sharded", Rebalances: 1},
+	}})
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(e)
+	want := `
+# HELP kbench_consume_rebalance_pause_seconds_total Partition-seconds during which a partition with work had no member able to process it (rebalance_pause_ms / 1000); absent when not measured.
+# TYPE kbench_consume_rebalance_pause_seconds_total counter
+kbench_consume_rebalance_pause_seconds_total{group="paused",variant="v"} 2.62
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "kbench_consume_rebalance_pause_seconds_total"); err != nil {
+		t.Error(err)
+	}
+}

@@ -72,14 +72,17 @@ type ProducerEvent struct {
 
 // GroupEvent is one group's figures.
 type GroupEvent struct {
-	Group      string          `json:"group"`
-	Processed  int64           `json:"processed"`
-	Duplicated int64           `json:"duplicated"`
-	Rebalances int64           `json:"rebalances"`
-	Pending    int64           `json:"pending"`
-	Lag        *int64          `json:"lag"`
-	PartLag    []int64         `json:"partition_lag"`
-	E2E        *report.Latency `json:"e2e_latency_ms,omitempty"`
+	Group      string `json:"group"`
+	Processed  int64  `json:"processed"`
+	Duplicated int64  `json:"duplicated"`
+	Rebalances int64  `json:"rebalances"`
+	// RebalancePauseMs: rebalance_pause_ms so far; absent when not
+	// measured.
+	RebalancePauseMs *float64        `json:"rebalance_pause_ms,omitempty"`
+	Pending          int64           `json:"pending"`
+	Lag              *int64          `json:"lag"`
+	PartLag          []int64         `json:"partition_lag"`
+	E2E              *report.Latency `json:"e2e_latency_ms,omitempty"`
 	// Lost and Unconsumed: the final event only, null when not measured.
 	Lost       *int64 `json:"lost,omitempty"`
 	Unconsumed *int64 `json:"unconsumed,omitempty"`
@@ -120,7 +123,7 @@ func event(s *runner.Snapshot) Event {
 	}
 	for _, g := range s.Groups {
 		ge := GroupEvent{Group: g.Group, Processed: g.Processed, Duplicated: g.Duplicated,
-			Rebalances: g.Rebalances, Pending: g.Pending, PartLag: g.Lag}
+			Rebalances: g.Rebalances, RebalancePauseMs: g.RebalancePauseMs, Pending: g.Pending, PartLag: g.Lag}
 		if g.Lag != nil {
 			var sum int64
 			for _, l := range g.Lag {

@@ -3,6 +3,7 @@ package profiletest_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -224,13 +225,23 @@ func TestQuickstart(t *testing.T) {
 // repartition: growing 6 -> 8 partitions, jump moves fewer keys than
 // modulo (murmur2), by key and by traffic.
 func TestRepartition(t *testing.T) {
-	vs := run(t, "repartition", "duration=1s", "workload.rate=5000")
+	vs := run(t, "repartition", "duration=1500ms", "topic.repartition_at=500ms", "workload.rate=5000")
 	mod, jump := variant(t, vs, "partitioner=murmur2"), variant(t, vs, "partitioner=jump")
 	for _, v := range []*report.Variant{mod, jump} {
 		produced(t, v)
 		r := v.Keys.RemapShare
 		if r == nil || r.From != 6 || r.To != 8 {
 			t.Fatalf("%s: remap_share %+v, want 6 -> 8", v.Name, r)
+		}
+		// The topic really grew: the new partitions received keys, and
+		// the group took them up in a rebalance, losing nothing.
+		if g := v.Repartitioned; g == nil || g.To != 8 || len(v.Partitions) != 8 || v.Partitions[7].Messages == 0 {
+			t.Errorf("%s: repartitioned %+v, %d partitions in the figures", v.Name, g, len(v.Partitions))
+		}
+		g := group(t, v, "orders")
+		consumedAll(t, v, g)
+		if !slices.ContainsFunc(g.RebalanceLog, func(r report.Rebalance) bool { return r.Cause == "repartition" }) {
+			t.Errorf("%s: no rebalance took the new partitions up: %+v", v.Name, g.RebalanceLog)
 		}
 	}
 	m, j := mod.Keys.RemapShare, jump.Keys.RemapShare

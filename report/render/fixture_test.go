@@ -129,7 +129,8 @@ func buildFixture() *report.Result {
 			Consume: report.Consume{Groups: []report.Group{{Group: "realtime-monitoring", Messages: msgs, Latency: e2e.Summary(),
 				Lag:        report.Lag{Max: maxLag, Final: 0, DrainMs: report.Float(float64(maxLag) / 4)},
 				Rebalances: s.rebalances, RebalancePauseMs: report.Float(float64(s.rebalances) * 250), PartitionLag: nil, ID: "realtime-monitoring-8c7cd8b0-" + s.name, Drained: report.Bool(true),
-				Delivery: report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}}}},
+				RebalanceLog: fixtureRebalances(s.rebalances),
+				Delivery:     report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)}}}},
 			Delivery:   &report.Delivery{Lost: report.Int(0), Unconsumed: report.Int(0)},
 			Topic:      "kbench-8c7cd8b0-" + s.name,
 			Partitions: parts,
@@ -143,6 +144,15 @@ func buildFixture() *report.Result {
 		r.Variants = append(r.Variants, v)
 	}
 	return r
+}
+
+// fixtureRebalances is the log of a group that rebalanced n times: one
+// 250 ms eager rebalance each, whole partitions paused (n is 0 or 1).
+func fixtureRebalances(n int) []report.Rebalance {
+	if n == 0 {
+		return nil
+	}
+	return []report.Rebalance{{AtS: 9.412, DurationMs: 250, PartitionsMoved: 4, PauseMs: 250}}
 }
 
 func loadFixture(t testing.TB) *report.Result { return fixture.Load(t) }

@@ -30,6 +30,7 @@ func RenderMarkdown(w io.Writer, r *report.Result) error {
 	}
 	mdSearch(o, vs)
 	mdFigures(o, vs)
+	mdRebalances(o, vs)
 	mdDetails(o, vs)
 	return o.err
 }
@@ -112,6 +113,31 @@ func mdFigures(o *errWriter, vs []*report.Variant) {
 	}
 	o.printf("\n")
 
+}
+
+// mdRebalances is a table per group that rebalanced during the run: when
+// each rebalance started, how long it took, what it moved and paused.
+func mdRebalances(o *errWriter, vs []*report.Variant) {
+	ts := RebalanceTables(vs)
+	if len(ts) == 0 {
+		return
+	}
+	o.printf("### Rebalances\n\n")
+	for _, t := range ts {
+		o.printf("**%s** · group `%s`: %s\n\n|", mdEscape(t.Variant), t.Group, mdEscape(t.Summary))
+		for _, c := range RebalanceColumns {
+			o.printf(" %s |", c)
+		}
+		o.printf("\n|%s---|\n", strings.Repeat("---:|", len(RebalanceColumns)-1))
+		for _, row := range t.Rows {
+			o.printf("|")
+			for _, c := range row {
+				o.printf(" %s |", mdEscape(c))
+			}
+			o.printf("\n")
+		}
+		o.printf("\n")
+	}
 }
 
 // mdDetails folds partition load, lag and hot keys, and the settings.

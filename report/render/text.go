@@ -324,6 +324,12 @@ func textRebalances(o *errWriter, vs []*report.Variant) {
 				if r.Unfinished {
 					end = "  (unfinished at the end)"
 				}
+				if r.PartitionsAdded > 0 {
+					end = fmt.Sprintf("  %d added", r.PartitionsAdded) + end
+				}
+				if r.Cause != "" {
+					end = "  (" + r.Cause + ")" + end
+				}
 				o.line(fmt.Sprintf("  %6.1fs  %8.0f ms  %3d moved  pause %8.0f ms%s", r.AtS, r.DurationMs, r.PartitionsMoved, r.PauseMs, end))
 			}
 		}

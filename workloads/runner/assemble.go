@@ -35,7 +35,7 @@ func (vr *variantRun) initProducer(p *producer, i, n int, start, measureFrom, en
 		if err != nil {
 			return err
 		}
-		p.an.TrackRemap(rp, part)
+		p.an.TrackRemapFrom(exp.Topic.Partitions, rp, part)
 	}
 	p.runID = vr.runID
 	p.log = vr.opt.Log
@@ -74,6 +74,9 @@ func (vr *variantRun) initProducer(p *producer, i, n int, start, measureFrom, en
 		Compression: exp.Producer.Compression,
 		OnAck:       p.onAck,
 		Net:         vr.opt.Net,
+		// A topic that grows: the client must learn the new partitions
+		// soon (WaitPartitions).
+		WatchPartitions: vr.growing(),
 	}
 	p.drv, err = driver.NewProducer(exp.Producer.Driver, cfg)
 	return err
@@ -90,7 +93,8 @@ func (vr *variantRun) addMember(ctx context.Context, g *group, i int) (*member, 
 		Topic:             vr.topic,
 		Group:             g.id,
 		Instance:          i,
-		Partitions:        vr.exp.Topic.Partitions,
+		Partitions:        vr.maxPartitions(),
+		WatchPartitions:   vr.growing(),
 		Commit:            g.cfg.Commit,
 		Output:            g.out,
 		SessionTimeout:    g.cfg.SessionTimeout.D(),
@@ -104,7 +108,7 @@ func (vr *variantRun) addMember(ctx context.Context, g *group, i int) (*member, 
 	if err != nil {
 		return nil, err
 	}
-	return g.start(ctx, i, c, sw, vr.exp.Topic.Partitions), nil
+	return g.start(ctx, i, c, sw, vr.maxPartitions()), nil
 }
 
 // assemble turns every recorder into the variant's figures. drains is
@@ -124,6 +128,7 @@ func (vr *variantRun) assemble(start, measureFrom, sendEnd time.Time, hwm []int6
 	}
 	acked := vr.assembleProduce(&v, measureFrom, sendEnd)
 	warm := vr.assemblePartitions(&v, vr.sinceStart(hwm))
+	v.Repartitioned = vr.repartitioned(start)
 	vr.assembleKeys(&v)
 	vr.assembleGroups(&v, acked, hwm, warm, sendEnd, drains)
 	faults, worst := vr.faultResults(start)
@@ -255,7 +260,7 @@ func (vr *variantRun) assembleProduce(v *report.Variant, measureFrom, sendEnd ti
 // the broker's high watermarks (nil when they could not be read), and the
 // skew; it returns the acknowledged warmup messages per partition.
 func (vr *variantRun) assemblePartitions(v *report.Variant, hwm []int64) []int64 {
-	P := vr.exp.Topic.Partitions
+	P := vr.partitions()
 	partMsgs := make([]int64, P)
 	partBytes := make([]int64, P)
 	warm := make([]int64, P)
@@ -285,11 +290,11 @@ func (vr *variantRun) assemblePartitions(v *report.Variant, hwm []int64) []int64
 // assembleKeys merges the producers' key analyses.
 func (vr *variantRun) assembleKeys(v *report.Variant) {
 	exp := vr.exp
-	an := keying.NewAnalyzer(exp.Topic.Partitions)
+	an := keying.NewAnalyzer(vr.maxPartitions())
 	if rp := exp.Topic.Repartition; rp > 0 {
 		part, err := keying.NewPartitioner(exp.Workload.Keying.Partitioner, keying.PartitionerOptions{BatchSize: exp.Producer.BatchSize})
 		if err == nil { // validated before the run
-			an.TrackRemap(rp, part)
+			an.TrackRemapFrom(exp.Topic.Partitions, rp, part)
 		}
 	}
 	for _, p := range vr.producers {
@@ -340,7 +345,7 @@ func (vr *variantRun) assembleGroups(v *report.Variant, acked *delivery.Acked, h
 		g.assembleRebalances(&gr)
 		s.mu.Lock()
 		gr.Lag = report.Lag{Max: s.groupMax[gi], Final: s.groupFinal[gi]}
-		gr.PartitionLag = append([]int64(nil), s.partMax[gi]...)
+		gr.PartitionLag = append([]int64(nil), s.partMax[gi][:min(vr.partitions(), len(s.partMax[gi]))]...)
 		s.mu.Unlock()
 		if drains != nil {
 			gr.Drained = report.Bool(d.done)

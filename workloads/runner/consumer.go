@@ -51,6 +51,9 @@ type group struct {
 	// spike: the processing delay of a whole-group processing-spike (ns;
 	// 0: none).
 	spike atomic.Int64
+	// partitions is the topic's partition count now (it may grow during
+	// the run); nil: as many as a member's lastSeen.
+	partitions func() int
 	// consumeAll: a consume-only run on an existing topic, whose records
 	// are not kbench's; consumed counts every record received after
 	// warmup.

@@ -100,6 +100,10 @@ type GroupSnapshot struct {
 	Processed  int64
 	Duplicated int64
 	Rebalances int64
+	// RebalancePauseMs is rebalance_pause_ms so far (partition-ms); nil
+	// when not measured (a sharded or consume-only run, or before
+	// producing starts).
+	RebalancePauseMs *float64
 	// Pending is acknowledged messages not yet processed (all producers of
 	// this process); not a loss: see Result for lost and unconsumed.
 	Pending int64
@@ -190,9 +194,10 @@ func (vr *variantRun) snapshot(now, start time.Time) *Snapshot {
 		}
 		gs := GroupSnapshot{
 			Group: g.cfg.Group, ID: g.id,
-			Processed:  g.unique.Load(),
-			Duplicated: tr.Counts().Duplicated,
-			Rebalances: g.rebalances(),
+			Processed:        g.unique.Load(),
+			Duplicated:       tr.Counts().Duplicated,
+			Rebalances:       g.rebalances(),
+			RebalancePauseMs: g.pause.Load().soFar(),
 		}
 		gs.Pending = max(acked-gs.Processed, 0)
 		if gi < len(committed) && hwm != nil {

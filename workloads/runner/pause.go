@@ -30,7 +30,8 @@ const pauseTick = 10 * time.Millisecond
 //     moved partitions are the ones whose owner then differs from before.
 type pauseMeter struct {
 	g       *group
-	parts   int
+	parts   int               // the most partitions the topic has during the run
+	now     func() int        // the topic's partitions now (it may grow)
 	acked   func(dst []int64) // acknowledged messages per partition, so far
 	done    []atomic.Int64    // processed for the first time, per partition
 	started time.Time
@@ -45,8 +46,8 @@ type pauseMeter struct {
 	curPause float64
 }
 
-func newPauseMeter(g *group, parts int, acked func([]int64)) *pauseMeter {
-	pm := &pauseMeter{g: g, parts: parts, acked: acked, done: make([]atomic.Int64, parts)}
+func newPauseMeter(g *group, parts int, now func() int, acked func([]int64)) *pauseMeter {
+	pm := &pauseMeter{g: g, parts: parts, now: now, acked: acked, done: make([]atomic.Int64, parts)}
 	return pm
 }
 
@@ -79,11 +80,16 @@ func (pm *pauseMeter) run(ctx context.Context, start time.Time) {
 	}
 }
 
-// owners returns, per partition, the member holding it (-1: none) and
-// whether that member can process it (not crashed, not stalled).
+// owners returns, per partition the topic has now, the member holding it
+// (-1: none) and whether that member can process it (not crashed, not
+// stalled).
 func (pm *pauseMeter) owners() (owner []int, able []bool) {
-	owner = make([]int, pm.parts)
-	able = make([]bool, pm.parts)
+	n := pm.parts
+	if pm.now != nil {
+		n = min(pm.now(), n)
+	}
+	owner = make([]int, n)
+	able = make([]bool, n)
 	for i := range owner {
 		owner[i] = -1
 	}
@@ -96,7 +102,7 @@ func (pm *pauseMeter) owners() (owner []int, able []bool) {
 		}
 		ok := !m.stalled.Load()
 		for _, p := range m.c.Assigned() {
-			if p >= 0 && p < pm.parts {
+			if p >= 0 && p < n {
 				owner[p] = m.idx
 				able[p] = able[p] || ok
 			}
@@ -114,7 +120,11 @@ func (g *group) allAssigned() bool {
 	if len(ms) == 0 || len(ms) < g.cfg.Instances {
 		return true
 	}
-	held := make([]bool, len(ms[0].lastSeen))
+	n := len(ms[0].lastSeen)
+	if g.partitions != nil {
+		n = min(g.partitions(), n)
+	}
+	held := make([]bool, n)
 	for _, m := range ms {
 		for _, p := range m.c.Assigned() {
 			if p >= 0 && p < len(held) {
@@ -165,20 +175,40 @@ func (pm *pauseMeter) tick(now time.Time, dt time.Duration, acked []int64) {
 	}
 }
 
-// finish closes the rebalance in progress at the assignment owner.
+// finish closes the rebalance in progress at the assignment owner. The
+// partitions the topic gained since the last settled assignment are added,
+// not moved, and make the rebalance's cause "repartition".
 func (pm *pauseMeter) finish(now time.Time, owner []int) {
-	moved := 0
+	moved, added := 0, 0
 	for p := range owner {
-		if owner[p] != pm.settled[p] {
+		switch {
+		case p >= len(pm.settled):
+			added++
+		case owner[p] != pm.settled[p]:
 			moved++
 		}
 	}
 	pm.cur.DurationMs = round3(float64(now.Sub(pm.curFrom).Microseconds()) / 1000)
 	pm.cur.PartitionsMoved = moved
+	pm.cur.PartitionsAdded = added
+	if added > 0 {
+		pm.cur.Cause = "repartition"
+	}
 	pm.cur.PauseMs = round3(pm.curPause)
 	pm.episodes = append(pm.episodes, *pm.cur)
 	pm.cur = nil
 	pm.settled = owner
+}
+
+// soFar is the group's rebalance_pause_ms so far, for the live view (the
+// same sum result reports); nil when the group has no meter.
+func (pm *pauseMeter) soFar() *float64 {
+	if pm == nil {
+		return nil
+	}
+	pm.mu.Lock()
+	defer pm.mu.Unlock()
+	return report.Float(round3(pm.pauseMs))
 }
 
 // result is the group's pause and its rebalances; a rebalance still in
@@ -207,9 +237,9 @@ func (vr *variantRun) startPauseMeters(ctx context.Context, start time.Time) (st
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	P := vr.exp.Topic.Partitions
+	P := vr.maxPartitions()
 	for _, g := range vr.groups {
-		pm := newPauseMeter(g, P, vr.ackedPerPartition)
+		pm := newPauseMeter(g, P, vr.partitions, vr.ackedPerPartition)
 		g.pause.Store(pm)
 		wg.Add(1)
 		go func() { defer wg.Done(); pm.run(ctx, start) }()

@@ -60,6 +60,9 @@ func preflight(plan *workloads.Plan, opt Options) error {
 			if k := exp.Producer.Instances; k < sh.Count {
 				return fmt.Errorf("variant %s: producer.instances is %d, fewer than the %d shards (each shard runs producers j with j %% N == I): use --set producer.instances=%d or more", v.Name, k, sh.Count, sh.Count)
 			}
+			if exp.Topic.RepartitionAt > 0 {
+				return fmt.Errorf("variant %s: topic.repartition_at is not supported in a sharded run (every shard would grow the topic and switch its producers on its own); run it unsharded", v.Name)
+			}
 			if len(exp.Faults) > 0 {
 				return fmt.Errorf("variant %s: faults are not supported in a sharded run (a failover is completed by members on other hosts); run faults unsharded", v.Name)
 			}
@@ -83,8 +86,12 @@ func preflight(plan *workloads.Plan, opt Options) error {
 func scaleOf(exp *workloads.Experiment) driver.Scale {
 	n := max(exp.Producer.Instances, 1)
 	shape, _ := pace.FromSpec(exp.Workload.Shape, exp.Workload.Rate, 1/float64(n))
+	parts := exp.Topic.Partitions
+	if exp.Topic.RepartitionAt > 0 {
+		parts = max(parts, exp.Topic.Repartition) // the topic grows to it
+	}
 	return driver.Scale{
-		Partitions: exp.Topic.Partitions,
+		Partitions: parts,
 		Groups:     len(exp.Consumers),
 		Producers:  n,
 		BatchSize:  exp.Producer.BatchSize,

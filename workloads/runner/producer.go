@@ -99,6 +99,10 @@ type producer struct {
 	// budget bounds an unthrottled producer's in-flight messages by time
 	// (producer goroutine only).
 	budget inflightBudget
+	// place: the partition count to place keys over once the topic grew
+	// and this producer's client knows the new partitions (grow.go); 0
+	// until then. The producer goroutine reads it once a chunk.
+	place atomic.Int32
 
 	// ack side, under mu (acks arrive concurrently per partition)
 	mu        sync.Mutex
@@ -323,6 +327,9 @@ func (p *producer) fill(st *sendState, elapsed time.Duration, room int64) *slab 
 		valueBytes = p.size
 	}
 	sl := getSlab(valueBytes)
+	if n := int(p.place.Load()); n > 0 && n != p.src.Partitions() {
+		p.src.SetPartitions(n)
+	}
 	for len(st.recs) < chunk && int64(len(st.recs)) < room {
 		if p.limit > 0 && st.n >= p.limit {
 			break

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kbench/kbench/internal/admin"
@@ -340,6 +341,12 @@ type variantRun struct {
 	emb         *broker.Embedded
 	consumerCtx context.Context
 
+	// parts: the topic's partition count now, 0 until the topic is made
+	// (see partitions); grow: its growth at topic.repartition_at, nil
+	// when it does not grow (grow.go).
+	parts atomic.Int32
+	grow  atomic.Pointer[growth]
+
 	producers []*producer
 	groups    []*group
 	sampler   *sampler
@@ -399,7 +406,7 @@ func (vr *variantRun) run(ctx context.Context) (report.Variant, error) {
 
 	// Broker-side counts and a final lag sample.
 	bctx, cancel := td.step(3*time.Second, runErr)
-	hwm, hwmErr := vr.adm.EndOffsets(bctx, vr.topic, vr.exp.Topic.Partitions)
+	hwm, hwmErr := vr.adm.EndOffsets(bctx, vr.topic, vr.partitions())
 	vr.sampler.sample(bctx, true)
 	cancel()
 	if hwmErr != nil && runErr == nil && ctx.Err() == nil {
@@ -430,6 +437,7 @@ func (vr *variantRun) createTopic(ctx context.Context) error {
 	if err := vr.adm.CreateTopic(cctx, vr.topic, vr.exp.Topic.Partitions, vr.exp.Topic.Replication); err != nil {
 		return cut(ctx, err)
 	}
+	vr.parts.Store(int32(vr.exp.Topic.Partitions))
 	return nil
 }
 
@@ -455,6 +463,7 @@ func (vr *variantRun) setUpConsumers(ctx context.Context, td *teardown) error {
 	for _, gc := range vr.exp.Consumers {
 		id := fmt.Sprintf("%s-%08x-%d", gc.Group, uint32(vr.runID), vr.index)
 		g := newGroup(gc, id, vr.runID, measureFrom)
+		g.partitions = vr.partitions
 		g.live = vr.opt.Observer != nil
 		g.consumeAll = vr.exp.ConsumeOnly()
 		if vr.shard.Sharded() {
@@ -506,16 +515,17 @@ func (vr *variantRun) startClock(ctx context.Context, td *teardown) (start, meas
 	return start, measureFrom, nil
 }
 
-// background is what runs beside the producers: the sampler and the
-// fault schedule.
+// background is what runs beside the producers: the sampler, the fault
+// schedule and the topic's growth.
 type background struct {
 	stopSampler, stopFaults context.CancelFunc
 	samplerDone, faultsDone chan struct{}
+	growDone                chan struct{}
 	stopPause               func()
 }
 
 func (vr *variantRun) startBackground(ctx context.Context, start, measureFrom time.Time) *background {
-	bg := &background{samplerDone: make(chan struct{}), faultsDone: make(chan struct{})}
+	bg := &background{samplerDone: make(chan struct{}), faultsDone: make(chan struct{}), growDone: make(chan struct{})}
 	vr.sampler = newSampler(vr, start, measureFrom)
 	sctx, stopSampler := context.WithCancel(ctx)
 	bg.stopSampler = stopSampler
@@ -523,6 +533,7 @@ func (vr *variantRun) startBackground(ctx context.Context, start, measureFrom ti
 	fctx, stopFaults := context.WithCancel(ctx)
 	bg.stopFaults = stopFaults
 	go func() { defer close(bg.faultsDone); vr.scheduleFaults(fctx, start) }()
+	go func() { defer close(bg.growDone); vr.scheduleGrowth(fctx, start) }()
 	bg.stopPause = vr.startPauseMeters(ctx, start)
 	return bg
 }
@@ -531,6 +542,7 @@ func (vr *variantRun) startBackground(ctx context.Context, start, measureFrom ti
 func (bg *background) stop() {
 	bg.stopFaults()
 	<-bg.faultsDone
+	<-bg.growDone
 	bg.stopSampler()
 	<-bg.samplerDone
 	bg.stopPause()
@@ -612,7 +624,7 @@ func (vr *variantRun) makeProducers(start, measureFrom, end time.Time) error {
 		if !vr.shard.owns(i) {
 			continue // another shard's producer
 		}
-		p := newProducer(uint32(i), exp.Topic.Partitions)
+		p := newProducer(uint32(i), vr.maxPartitions())
 		if vr.shard.Sharded() && vr.offsetsKnown() {
 			p.ackedOff = make([]delivery.IntervalSet, exp.Topic.Partitions)
 		}

@@ -61,7 +61,7 @@ func newSampler(vr *variantRun, start, measureFrom time.Time) *sampler {
 		second:      recorder.NewHistogram(),
 	}
 	for i := range s.partMax {
-		s.partMax[i] = make([]int64, vr.exp.Topic.Partitions)
+		s.partMax[i] = make([]int64, vr.maxPartitions())
 	}
 	return s
 }
@@ -144,7 +144,7 @@ type lagReading struct {
 
 func (s *sampler) readLag(ctx context.Context) lagReading {
 	vr := s.vr
-	P := vr.exp.Topic.Partitions
+	P := vr.partitions()
 	rd := lagReading{lags: make([][]int64, len(vr.groups)), commits: make([][]int64, len(vr.groups))}
 	rd.hwm, rd.err = vr.adm.EndOffsets(ctx, vr.topic, P)
 	if rd.err != nil {

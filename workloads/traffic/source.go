@@ -122,6 +122,14 @@ func (s *Source) Entity() []byte {
 // Partitions the source places messages on.
 func (s *Source) Partitions() int { return s.partitions }
 
+// SetPartitions makes the source place the next messages on n partitions
+// (the topic grew during the run: topic.repartition_at). n < 1 is ignored.
+func (s *Source) SetPartitions(n int) {
+	if n >= 1 {
+		s.partitions = n
+	}
+}
+
 // Generator behind the source.
 func (s *Source) Generator() *Generator { return s.gen }
 

@@ -244,6 +244,9 @@ type htmlData struct {
 	Gates    []htmlGate
 	Charts   []htmlChart
 	Baseline template.HTML
+	// Rebalances: a table per group that rebalanced (rebalance_log).
+	Rebalances       []render.RebalanceTable
+	RebalanceColumns []string
 }
 
 type htmlVariant struct {
@@ -349,6 +352,8 @@ func RenderHTML(w io.Writer, r *report.Result) error {
 	if err := add("Consumer lag over time", svg, ok, err); err != nil {
 		return err
 	}
+	d.Rebalances = render.RebalanceTables(vs)
+	d.RebalanceColumns = render.RebalanceColumns
 	return htmlTmpl.Execute(w, d)
 }
 
@@ -393,7 +398,12 @@ svg.chart{width:100%;height:auto}pre{font-size:.8rem;overflow:auto}
 {{range .Rows}}{{if .Section}}<tr><td class="sec" colspan="{{.Span}}">{{.Section}}</td></tr>
 {{end}}<tr><td>{{.Label}}</td>{{range .Cells}}<td{{if .Best}} class="best"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{end}}</table>
-<h2>Variants</h2>
+{{if .Rebalances}}<h2>Rebalances</h2>
+{{range .Rebalances}}<p><strong>{{.Variant}}</strong> · group <code>{{.Group}}</code>: {{.Summary}}</p>
+<table class="rebalances"><tr>{{range $.RebalanceColumns}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
+{{end}}{{end}}<h2>Variants</h2>
 <table>{{range .Variants}}<tr><td><span class="swatch" style="background:{{.Color}}"></span>{{.Name}}</td><td style="text-align:left">{{.Config}}</td></tr>{{end}}</table>
 </body>
 </html>

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kbench/kbench/report"
 	"github.com/kbench/kbench/report/internal/fixture"
 )
 
@@ -197,3 +198,30 @@ func TestHTMLInChromium(t *testing.T) {
 }
 
 func near(a, b uint32) bool { return a+6 >= b && b+6 >= a }
+
+// The HTML report has a table per group that rebalanced.
+func TestHTMLRebalances(t *testing.T) {
+	r := &report.Result{Variants: []report.Variant{{Name: "grow", Consume: report.Consume{Groups: []report.Group{
+		{Group: "calm", RebalancePauseMs: report.Float(0)},
+		{Group: "orders", Rebalances: 1, RebalancePauseMs: report.Float(950),
+			RebalanceLog: []report.Rebalance{{AtS: 1.011, DurationMs: 390, PartitionsAdded: 3, PauseMs: 950, Cause: "repartition"}}},
+	}}}}}
+	var buf bytes.Buffer
+	if err := RenderHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"<h2>Rebalances</h2>",
+		"<strong>grow</strong> · group <code>orders</code>: 1 rebalance(s), pause 950.0 partition-ms",
+		"<th>partitions added</th>",
+		"<tr><td>1.011</td><td>390.0</td><td>0</td><td>3</td><td>950.0</td><td>repartition</td></tr>",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("html report lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "<code>calm</code>") {
+		t.Errorf("a group without rebalances is listed")
+	}
+}
