@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +27,19 @@ func main() {
 	dur := flag.Duration("duration", 10*time.Second, "how long to produce")
 	linger := flag.Duration("linger", 5*time.Millisecond, "producer linger")
 	maxBuf := flag.Int("max-buffered", 100000, "kgo.MaxBufferedRecords")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bareproducer:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(*brokers),
@@ -71,6 +84,7 @@ func main() {
 	cl.Close()
 	if n := failed.Load(); n > 0 {
 		fmt.Fprintln(os.Stderr, "bareproducer: failed records:", n)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 	fmt.Printf("%.0f\n", float64(acked.Load())/el)
