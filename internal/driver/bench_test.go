@@ -27,7 +27,7 @@ func newPathRun(t testing.TB, tc *testCluster, d, topic string) *pathRun {
 	r := &pathRun{}
 	p, err := NewProducer(d, ProducerConfig{
 		Brokers: tc.emb.Addrs(), Topic: topic, BatchSize: 1000, BatchBytes: 1 << 20, Linger: 5 * time.Millisecond, Acks: "all",
-		OnAck: func(acks []Ack, _ time.Time, err error) {
+		OnAck: func(acks []Ack, err error) {
 			if err != nil {
 				r.fails.Add(int64(len(acks)))
 			}

@@ -31,12 +31,17 @@ type Ack struct {
 	Key       []byte
 	Bytes     int // key + value + header bytes
 	Token     any
+	// At is when the client learned the outcome: an internal/clock stamp
+	// (monotonic), read once per record or once per batch of records the
+	// client completed together.
+	At int64
 }
 
-// AckFunc receives acknowledgements, a partition's batch at a time, from
-// client goroutines (concurrently across partitions). at is when the client
-// learned the outcome; err is non-nil when the whole batch failed.
-type AckFunc func(acks []Ack, at time.Time, err error)
+// AckFunc receives acknowledgements in batches from client goroutines
+// (concurrently). err is non-nil when every record of the call failed. A
+// driver may hold completed acknowledgements back briefly to hand them over
+// together (at most franzGoAckDelay); each carries its own At.
+type AckFunc func(acks []Ack, err error)
 
 // Producer hands records to a client asynchronously.
 type Producer interface {

@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
+	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/internal/wire"
 )
 
@@ -89,6 +90,16 @@ type franzGoProducer struct {
 	promise func(*kgo.Record, error) // p.complete, bound once
 	one     [1]Ack                   // promise goroutine only (kgo calls promises serially)
 
+	// ackMu guards pend: acknowledgements completed and not yet handed to
+	// onAck. kgo completes records one promise call at a time; handing
+	// them over in batches (full, or franzGoAckDelay after the first was
+	// held) costs the caller one call, one lock and one wake-up per batch
+	// instead of per record. Each Ack keeps its own At.
+	ackMu  sync.Mutex
+	pend   []Ack
+	armed  bool        // flushT will fire
+	flushT *time.Timer // hands a held batch over
+
 	// freeMu guards free: records Produce may reuse. done (promise
 	// goroutine only) collects completed records and is moved to free a
 	// chunk at a time, so the free list costs one lock per chunk.
@@ -96,6 +107,14 @@ type franzGoProducer struct {
 	free   []*franzGoRec
 	done   []*franzGoRec
 }
+
+// franzGoAckBatch is the most acknowledgements held back before they are
+// handed over; franzGoAckDelay the longest one is held. Latency is stamped
+// when each record completes, so holding only delays the bookkeeping.
+const (
+	franzGoAckBatch = 128
+	franzGoAckDelay = time.Millisecond
+)
 
 // franzGoFreeChunk is how many completed records the promise goroutine
 // holds back before handing them to Produce for reuse (the most records
@@ -229,6 +248,9 @@ func NewFranzGoProducer(c ProducerConfig) (Producer, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &franzGoProducer{cl: cl, topic: c.Topic, onAck: c.OnAck, ctx: ctx, cancel: cancel, maxBuf: maxBuf, space: make(chan struct{}, 1)}
 	p.promise = p.complete
+	p.pend = make([]Ack, 0, franzGoAckBatch)
+	p.flushT = time.AfterFunc(time.Hour, p.flushHeld)
+	p.flushT.Stop()
 	return p, nil
 }
 
@@ -261,8 +283,12 @@ func (p *franzGoProducer) Produce(ctx context.Context, recs []Record) error {
 	return nil
 }
 
-// produce hands recs to kgo in fs (one record each).
+// produce hands recs to kgo in fs (one record each). The records of one
+// call share one timestamp (their CreateTime; kgo would otherwise read the
+// clock for each): they are handed over within microseconds, and Kafka
+// keeps milliseconds.
 func (p *franzGoProducer) produce(recs []Record, fs []*franzGoRec) {
+	now := time.Now()
 	for i := range recs {
 		r := &recs[i]
 		f := fs[i]
@@ -273,6 +299,7 @@ func (p *franzGoProducer) produce(recs []Record, fs []*franzGoRec) {
 			Value:     r.Value,
 			Headers:   f.hdr[:],
 			Partition: int32(r.Partition),
+			Timestamp: now,
 			Context:   p.ctx,
 		}
 		p.cl.Produce(p.ctx, &f.rec, p.promise)
@@ -281,21 +308,19 @@ func (p *franzGoProducer) produce(recs []Record, fs []*franzGoRec) {
 
 // complete is the kgo promise: kgo calls it serially, once per record.
 func (p *franzGoProducer) complete(r *kgo.Record, err error) {
-	at := time.Now()
 	f := recOf(r)
-	a := &p.one[0]
-	*a = Ack{
+	a := Ack{
 		Partition: int(r.Partition),
 		Offset:    r.Offset,
 		Key:       r.Key,
 		Header:    f.hdr[0].Value,
 		Bytes:     len(r.Key) + len(r.Value) + len(f.hdr[0].Value) + len(wire.HeaderKey),
 		Token:     f.token,
+		At:        clock.Now(),
 	}
 	if p.onAck != nil {
-		p.onAck(p.one[:], at, err)
+		p.hold(a, err)
 	}
-	*a = Ack{}
 	f.token = nil // Produce overwrites the rest
 	p.done = append(p.done, f)
 	if len(p.done) == franzGoFreeChunk {
@@ -313,11 +338,52 @@ func (p *franzGoProducer) complete(r *kgo.Record, err error) {
 	}
 }
 
+// hold keeps a successful acknowledgement for the next batch handed to
+// onAck; a failed one goes over at once, after what was held (a call's err
+// covers all of its acks).
+func (p *franzGoProducer) hold(a Ack, err error) {
+	p.ackMu.Lock()
+	defer p.ackMu.Unlock()
+	if err != nil {
+		p.handOverLocked()
+		p.one[0] = a
+		p.onAck(p.one[:], err)
+		p.one[0] = Ack{}
+		return
+	}
+	p.pend = append(p.pend, a)
+	if len(p.pend) == cap(p.pend) {
+		p.handOverLocked()
+	} else if !p.armed {
+		p.armed = true
+		p.flushT.Reset(franzGoAckDelay)
+	}
+}
+
+// handOverLocked hands the held acknowledgements to onAck (ackMu held).
+func (p *franzGoProducer) handOverLocked() {
+	if len(p.pend) == 0 {
+		return
+	}
+	p.onAck(p.pend, nil)
+	clear(p.pend)
+	p.pend = p.pend[:0]
+}
+
+// flushHeld is flushT's function: what was held franzGoAckDelay goes over.
+func (p *franzGoProducer) flushHeld() {
+	p.ackMu.Lock()
+	p.armed = false
+	p.handOverLocked()
+	p.ackMu.Unlock()
+}
+
 // Close flushes what is buffered (kgo.Client.Flush) and closes the client,
 // waiting until ctx ends at most. When ctx ends first, what is still
 // buffered is failed (reported through OnAck with an error) and the client
 // is closed in the background.
 func (p *franzGoProducer) Close(ctx context.Context) error {
+	defer p.flushHeld() // what completed last goes over before Close returns
 	ferr := p.cl.Flush(ctx)
 	if ferr != nil {
 		p.cancel() // fail records not yet in flight

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/kbench/kbench/internal/clock"
 	"slices"
 	"sync"
 	"testing"
@@ -75,10 +76,15 @@ func produceAll(t *testing.T, tc *testCluster, newP func(ProducerConfig) (Produc
 	for i := range offsets {
 		offsets[i] = map[int64]bool{}
 	}
-	onAck := func(acks []Ack, _ time.Time, err error) {
+	begin := clock.Now()
+	onAck := func(acks []Ack, err error) {
+		now := clock.Now()
 		mu.Lock()
 		defer mu.Unlock()
 		for _, a := range acks {
+			if a.At < begin || a.At > now {
+				bad = append(bad, fmt.Sprintf("ack stamped %d ns after the start, handed over %d ns after it", a.At-begin, now-begin))
+			}
 			r, ok := a.Token.(*testRec)
 			if !ok {
 				bad = append(bad, fmt.Sprintf("ack without token: %+v", a))
@@ -287,7 +293,7 @@ func TestFranzGoProducerAcksAndCompression(t *testing.T) {
 		var acked, failed int
 		p, err := NewFranzGoProducer(ProducerConfig{
 			Brokers: tc.emb.Addrs(), Topic: topic, Acks: c.acks, Compression: c.comp,
-			OnAck: func(acks []Ack, _ time.Time, err error) {
+			OnAck: func(acks []Ack, err error) {
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -651,5 +657,84 @@ func readOutput(t *testing.T, tc *testCluster, topic string, partitions, n int, 
 			}
 			seen[hd.Seq]++
 		})
+	}
+}
+
+// The franz-go producer hands acknowledgements over in batches, each
+// stamped when its record completed, and does not hold a lone one back
+// until Close: it arrives on its own within the hand-over delay.
+func TestFranzGoAcksBatchedAndHandedOver(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t)
+	topic := tc.topic(t, "fg-ack-batches", 3)
+	var mu sync.Mutex
+	calls, acked := 0, 0
+	var late []string
+	p, err := NewFranzGoProducer(ProducerConfig{
+		Brokers: tc.emb.Addrs(), Topic: topic, BatchSize: 1000, Linger: 5 * time.Millisecond, Acks: "all",
+		OnAck: func(acks []Ack, err error) {
+			now := clock.Now()
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			acked += len(acks)
+			for _, a := range acks {
+				if err != nil || a.At == 0 || a.At > now {
+					late = append(late, fmt.Sprintf("err %v, stamped %d, handed over %d", err, a.At, now))
+				}
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = p.Close(ctx)
+	}()
+	waitAcked := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			mu.Lock()
+			a := acked
+			mu.Unlock()
+			if a >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d acknowledged without Close", a, n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	hdr := make([]byte, wire.Size)
+	ctx := context.Background()
+	if err := p.Produce(ctx, []Record{{Partition: 1, Key: []byte("k"), Value: []byte("v"), Header: hdr}}); err != nil {
+		t.Fatal(err)
+	}
+	waitAcked(1)
+	const n = 3000
+	recs := make([]Record, 250)
+	for i := range recs {
+		recs[i] = Record{Partition: i % 3, Key: []byte("k"), Value: []byte("value"), Header: hdr}
+	}
+	for sent := 0; sent < n; sent += len(recs) {
+		if err := p.Produce(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitAcked(n + 1)
+	mu.Lock()
+	defer mu.Unlock()
+	if acked != n+1 {
+		t.Errorf("%d acknowledgements for %d records", acked, n+1)
+	}
+	if calls > (n+1)/4 {
+		t.Errorf("%d hand-overs for %d records: not batched", calls, n+1)
+	}
+	for _, l := range late[:min(len(late), 3)] {
+		t.Error(l)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
 
+	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/internal/wire"
 )
 
@@ -169,12 +170,12 @@ func (p *kafkaGoProducer) produce(ctx context.Context, recs []Record) error {
 }
 
 func (p *kafkaGoProducer) complete(msgs []kafka.Message, err error) {
-	at := time.Now()
+	at := clock.Now()
 	sp := p.acks.Get().(*[]Ack)
 	acks := (*sp)[:0]
 	for i := range msgs {
 		m := &msgs[i]
-		a := Ack{Partition: m.Partition, Offset: m.Offset, Key: m.Key, Bytes: len(m.Key) + len(m.Value)}
+		a := Ack{Partition: m.Partition, Offset: m.Offset, Key: m.Key, Bytes: len(m.Key) + len(m.Value), At: at}
 		if slot, ok := m.WriterData.(*envSlot); ok {
 			a.Header = slot.hdr[0].Value
 			a.Bytes += len(slot.hdr[0].Value) + len(wire.HeaderKey)
@@ -184,7 +185,7 @@ func (p *kafkaGoProducer) complete(msgs []kafka.Message, err error) {
 		acks = append(acks, a)
 	}
 	if p.onAck != nil {
-		p.onAck(acks, at, err)
+		p.onAck(acks, err)
 	}
 	clear(acks)
 	*sp = acks

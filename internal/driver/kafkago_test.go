@@ -43,7 +43,7 @@ func TestKafkaGoProducerAcksAndCompression(t *testing.T) {
 		p, err := NewKafkaGoProducer(ProducerConfig{
 			Brokers: tc.emb.Addrs(), Topic: topic, Acks: c.acks, Compression: c.comp,
 			BatchSize: 100, Linger: 2 * time.Millisecond,
-			OnAck: func(acks []Ack, _ time.Time, err error) {
+			OnAck: func(acks []Ack, err error) {
 				if err != nil {
 					t.Errorf("%s/%s: %v", c.acks, c.comp, err)
 				}

@@ -100,7 +100,7 @@ func TestKafkaGoWideTopic(t *testing.T) {
 	p, err := NewKafkaGoProducer(ProducerConfig{
 		Brokers: tc.emb.Addrs(), Topic: topic, BatchSize: 1000, Linger: 5 * time.Millisecond,
 		PeakRate: 20000, Acks: "all",
-		OnAck: func(acks []Ack, _ time.Time, err error) {
+		OnAck: func(acks []Ack, err error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && failed == nil {

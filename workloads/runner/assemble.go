@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kbench/kbench/internal/clock"
 	"github.com/kbench/kbench/internal/delivery"
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/internal/faultconn"
@@ -228,8 +229,8 @@ func (vr *variantRun) assembleProduce(v *report.Variant, measureFrom, sendEnd ti
 			v.Produce.FirstError = p.firstErr.Error()
 		}
 		acked.For(p.id).Merge(p.acked.Set())
-		if p.lastAck.After(lastAck) {
-			lastAck = p.lastAck
+		if t := clock.Time(p.lastAck); p.lastAck != 0 && t.After(lastAck) {
+			lastAck = t
 		}
 		delay.Merge(p.sendDelay)
 		p.mu.Unlock()

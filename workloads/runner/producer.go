@@ -124,7 +124,7 @@ type producer struct {
 	measured int64 // acked in the measured phase
 	bytes    int64
 	errors   int64
-	lastAck  time.Time
+	lastAck  int64 // clock stamp of the latest acknowledgement
 	firstErr error
 	log      io.Writer
 	// sealed: the flush at the end is over; acknowledgements arriving
@@ -149,7 +149,7 @@ func newProducer(id uint32, partitions int) *producer {
 }
 
 // onAck records a batch of acknowledgements (called from client goroutines).
-func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
+func (p *producer) onAck(acks []driver.Ack, err error) {
 	var h wire.Header
 	p.mu.Lock()
 	if p.sealed {
@@ -169,9 +169,11 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 			}
 		}
 	} else {
-		atNs, from := clock.At(at), clock.At(p.measureFrom)
+		from := clock.At(p.measureFrom)
 		for i := range acks {
 			a := &acks[i]
+			atNs := a.At
+			p.lastAck = max(p.lastAck, atNs)
 			if wire.Parse(a.Header, &h) != nil {
 				continue
 			}
@@ -199,7 +201,6 @@ func (p *producer) onAck(acks []driver.Ack, at time.Time, err error) {
 				p.bytes += int64(a.Bytes)
 			}
 		}
-		p.lastAck = at
 	}
 	// Under mu, so seal counts exactly what was not acknowledged.
 	p.inflight.Add(-int64(len(acks)))
