@@ -72,7 +72,19 @@ func (c *Client) Alive(ctx context.Context) error {
 // waits until every partition has a leader. An existing topic with the same
 // partition count is accepted; a different count is an error.
 func (c *Client) CreateTopic(ctx context.Context, topic string, partitions, replication int) error {
-	resp, err := c.adm.CreateTopic(ctx, int32(partitions), int16(replication), nil, topic)
+	return c.CreateTopicWith(ctx, topic, partitions, replication, nil)
+}
+
+// CreateTopicWith is CreateTopic with topic configs (name to value).
+func (c *Client) CreateTopicWith(ctx context.Context, topic string, partitions, replication int, configs map[string]string) error {
+	var cfg map[string]*string
+	if len(configs) > 0 {
+		cfg = make(map[string]*string, len(configs))
+		for k, v := range configs {
+			cfg[k] = &v
+		}
+	}
+	resp, err := c.adm.CreateTopic(ctx, int32(partitions), int16(replication), cfg, topic)
 	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 		return fmt.Errorf("create topic %q: %w", topic, err)
 	}

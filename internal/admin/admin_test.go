@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -132,5 +133,54 @@ func TestAdminUnreachable(t *testing.T) {
 	}
 	if _, err := admin.New(admin.Options{}); err == nil {
 		t.Fatal("no brokers accepted")
+	}
+}
+
+// CreateTopicWith gives the topic its configs on the broker: the segment
+// size kbench sets on the embedded broker's topics is what the broker
+// describes for the topic, not the broker default.
+func TestCreateTopicWithConfigs(t *testing.T) {
+	b, err := broker.Start(broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	adm, err := admin.New(admin.Options{Brokers: b.Addrs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	want := strconv.Itoa(broker.TopicSegmentBytes(1000))
+	if err := adm.CreateTopicWith(ctx, "wide-configs", 1000, 1, map[string]string{"segment.bytes": want}); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	rcs, err := kadm.NewClient(cl).DescribeTopicConfigs(ctx, "wide-configs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := rcs.On("wide-configs", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, c := range rc.Configs {
+		if c.Key == "segment.bytes" && c.Value != nil {
+			got = *c.Value
+		}
+	}
+	if got != want || want != strconv.Itoa(256<<20/1000) {
+		t.Errorf("segment.bytes %q, want %q (256 MiB over 1,000 partitions)", got, want)
+	}
+	for _, c := range []struct{ parts, want int }{{1, 4 << 20}, {6, 4 << 20}, {64, 4 << 20}, {100, 256 << 20 / 100}, {10000, 64 << 10}} {
+		if got := broker.TopicSegmentBytes(c.parts); got != c.want {
+			t.Errorf("TopicSegmentBytes(%d) = %d, want %d", c.parts, got, c.want)
+		}
 	}
 }

@@ -36,6 +36,25 @@ type Options struct {
 	Users []User
 }
 
+// TopicSegmentBytes is the segment size kbench gives a topic of the given
+// number of partitions that it creates on the embedded broker: the broker
+// frees consumed data a whole segment at a time and never the segment a
+// partition is writing to, so it holds up to a segment per partition
+// whatever was consumed. 4 MiB a partition, at most topicSegmentBudget
+// over the topic (at least 64 KiB a partition): 262 KiB at 1,000
+// partitions, where 4 MiB segments held everything a run produced (at
+// 20,000 msg/s a partition fills 4 MiB in about five minutes).
+func TopicSegmentBytes(partitions int) int {
+	const most, least = 4 << 20, 64 << 10
+	if partitions <= 0 {
+		return most
+	}
+	return min(most, max(least, topicSegmentBudget/partitions))
+}
+
+// topicSegmentBudget bounds the open segments of one topic together.
+const topicSegmentBudget = 256 << 20
+
 // User is a SASL user of the embedded broker.
 type User struct {
 	Mechanism string // PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512

@@ -434,11 +434,23 @@ func (vr *variantRun) createTopic(ctx context.Context) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if err := vr.adm.CreateTopic(cctx, vr.topic, vr.exp.Topic.Partitions, vr.exp.Topic.Replication); err != nil {
+	if err := vr.adm.CreateTopicWith(cctx, vr.topic, vr.exp.Topic.Partitions, vr.exp.Topic.Replication, vr.topicConfigs()); err != nil {
 		return cut(ctx, err)
 	}
 	vr.parts.Store(int32(vr.exp.Topic.Partitions))
 	return nil
+}
+
+// topicConfigs are the configs of the topics the variant creates: on the
+// embedded broker a segment size that keeps what it holds bounded however
+// many partitions (broker.TopicSegmentBytes; a topic that grows during the
+// run keeps the size its first count gave it); none elsewhere, where the
+// cluster's own settings apply.
+func (vr *variantRun) topicConfigs() map[string]string {
+	if !vr.embedded {
+		return nil
+	}
+	return map[string]string{"segment.bytes": strconv.Itoa(broker.TopicSegmentBytes(vr.exp.Topic.Partitions))}
 }
 
 // deleteTopics deletes the variant's topic and output topics.
@@ -651,7 +663,7 @@ func (vr *variantRun) startVerifiers(ctx context.Context) error {
 		}
 		out := outputTopic(vr.topic, g.cfg.Group, taken)
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		err := vr.adm.CreateTopic(cctx, out, exp.Topic.Partitions, exp.Topic.Replication)
+		err := vr.adm.CreateTopicWith(cctx, out, exp.Topic.Partitions, exp.Topic.Replication, vr.topicConfigs())
 		cancel()
 		if err != nil {
 			return fmt.Errorf("consumer group %q: output topic: %w", g.cfg.Group, err)
