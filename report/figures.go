@@ -78,6 +78,7 @@ var searchFigure = Figure{"search", "search.max_sustainable_msgs_per_s", "max su
 // "group NAME"); %s in Path is the group.
 var groupFigures = []Figure{
 	{"consume", "consume.groups.%s.messages", "consumed", Neutral, "int"},
+	{"consume", "consume.groups.%s.msgs_per_s", "consumed msg/s", HigherBetter, "int"},
 	{"consume", "consume.groups.%s.lag.max", "lag max", LowerBetter, "int"},
 	{"consume", "consume.groups.%s.lag.final", "lag final", LowerBetter, "int"},
 	{"consume", "consume.groups.%s.lag.drain_ms", "drain ms", LowerBetter, "ms"},

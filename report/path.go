@@ -299,6 +299,8 @@ func notMeasuredWhy(segs []string) string {
 	switch last := segs[len(segs)-1]; last {
 	case "drain_ms":
 		return "the group did not drain within the drain timeout (or the drain never ran)"
+	case "msgs_per_s":
+		return "the group consumed fewer than two messages in the measured phase, or this is a merged sharded result"
 	case "failover_ms":
 		return "no consumer fault hit the group, or its failover never completed"
 	case "lost", "unconsumed":

@@ -238,9 +238,16 @@ type Group struct {
 	// and variant).
 	ID string `json:"id,omitempty"`
 	// Messages consumed (processing finished) in the measured phase.
-	Messages int64   `json:"messages"`
-	Latency  Latency `json:"latency_ms"`
-	Lag      Lag     `json:"lag"`
+	Messages int64 `json:"messages"`
+	// MsgsPerS is the group's consuming rate: messages over the time from
+	// the receipt of the first of them to that of the last (so neither
+	// joining nor running out of work counts). It is at most the produce
+	// rate; on a pre-filled topic (topic.existing) it is what the group
+	// can consume. Null with fewer than two messages, and in a merged
+	// sharded result (the shards' spans do not add up).
+	MsgsPerS *float64 `json:"msgs_per_s"`
+	Latency  Latency  `json:"latency_ms"`
+	Lag      Lag      `json:"lag"`
 	// Rebalances seen by the group's members (generation changes).
 	Rebalances int `json:"rebalances"`
 	// RebalancePauseMs: partition-milliseconds during which a partition

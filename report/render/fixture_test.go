@@ -126,7 +126,7 @@ func buildFixture() *report.Result {
 				LatencyCorrected: corr.Summary(),
 				SendDelay:        delay.Summary()},
 			E2E: report.E2E{Latency: e2e.Summary()},
-			Consume: report.Consume{Groups: []report.Group{{Group: "realtime-monitoring", Messages: msgs, Latency: e2e.Summary(),
+			Consume: report.Consume{Groups: []report.Group{{Group: "realtime-monitoring", Messages: msgs, MsgsPerS: report.Float(s.throughput), Latency: e2e.Summary(),
 				Lag:        report.Lag{Max: maxLag, Final: 0, DrainMs: report.Float(float64(maxLag) / 4)},
 				Rebalances: s.rebalances, RebalancePauseMs: report.Float(float64(s.rebalances) * 250), PartitionLag: nil, ID: "realtime-monitoring-8c7cd8b0-" + s.name, Drained: report.Bool(true),
 				RebalanceLog: fixtureRebalances(s.rebalances),

@@ -339,6 +339,7 @@ func (vr *variantRun) assembleGroups(v *report.Variant, acked *delivery.Acked, h
 			Group:      g.cfg.Group,
 			ID:         g.id,
 			Messages:   g.consumed.Load(),
+			MsgsPerS:   g.rate(),
 			Latency:    e2e.Summary(),
 			Rebalances: int(g.rebalances()),
 			Delivery:   vr.groupDelivery(g, acked, cm, hwm, unacked, drains != nil, d.done),

@@ -12,6 +12,7 @@ import (
 	"github.com/kbench/kbench/internal/driver"
 	"github.com/kbench/kbench/internal/faultconn"
 	"github.com/kbench/kbench/internal/wire"
+	"github.com/kbench/kbench/report"
 	"github.com/kbench/kbench/report/recorder"
 	"github.com/kbench/kbench/workloads"
 )
@@ -39,6 +40,10 @@ type group struct {
 	mu      sync.Mutex
 	members []*member
 	e2e     *recorder.Histogram // merged from stopped members
+	// first and last: Unix ns of the first and last receipt counted in
+	// consumed, over the stopped members (0: none); consumed over their
+	// span is the group's consuming rate.
+	first, last int64
 
 	// sameClock reports whether a producer runs in this process (a
 	// sharded run's producers are spread over hosts); nil: all do.
@@ -72,7 +77,10 @@ type member struct {
 	done   chan struct{}
 	err    error
 	e2e    *recorder.Histogram // member goroutine only until done
-	live   *liveHist           // nil unless the run is observed
+	// first and last: Unix ns of the first and last receipt this member
+	// counted in consumed (0: none); member goroutine only until done.
+	first, last int64
+	live        *liveHist // nil unless the run is observed
 	// stalled blocks the handler (no processing) during a stall.
 	stalled atomic.Bool
 	// crashed makes the handler drop what it is holding: a message fetched
@@ -152,7 +160,7 @@ func (m *member) handle(msg *driver.Message) error {
 		// and its offset processed, but in no other figure.
 		m.g.tracker.ObserveForeignAt(int32(msg.Partition), msg.Offset)
 		if m.g.consumeAll && received >= m.g.measure.Load() {
-			m.g.consumed.Add(1)
+			m.count(received)
 		}
 		return nil
 	}
@@ -166,7 +174,7 @@ func (m *member) handle(msg *driver.Message) error {
 		if m.g.sameClock == nil || m.g.sameClock(h.Producer) {
 			m.e2e.Record(time.Duration(received - h.Sent))
 		}
-		m.g.consumed.Add(1)
+		m.count(received)
 	}
 	// Last: the drain ends once unique reaches the acknowledged count, so
 	// every figure of this message must already be in.
@@ -175,6 +183,15 @@ func (m *member) handle(msg *driver.Message) error {
 		m.g.unique.Add(1)
 	}
 	return nil
+}
+
+// count counts a message received at (Unix ns) as consumed.
+func (m *member) count(at int64) {
+	if m.first == 0 {
+		m.first = at
+	}
+	m.last = at
+	m.g.consumed.Add(1)
 }
 
 // stop closes the member cleanly (a crashed member's client is already
@@ -203,6 +220,12 @@ func (m *member) stop(ctx context.Context) {
 		}
 		m.g.mu.Lock()
 		m.g.e2e.Merge(m.e2e)
+		if m.first != 0 {
+			if m.g.first == 0 || m.first < m.g.first {
+				m.g.first = m.first
+			}
+			m.g.last = max(m.g.last, m.last)
+		}
 		m.g.mu.Unlock()
 	})
 }
@@ -273,6 +296,22 @@ func (g *group) waitSettled(limit time.Duration) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// rate is the group's consuming rate (msg/s): the messages counted in
+// consumed over the span from the first receipt counted to the last, as
+// the members that stopped saw them; nil with fewer than two messages.
+// From the first message, not from the start of the phase, so a group
+// that joined late or ran out of work is not charged for the wait.
+func (g *group) rate() *float64 {
+	g.mu.Lock()
+	span := time.Duration(g.last - g.first)
+	g.mu.Unlock()
+	n := g.consumed.Load()
+	if n < 2 || span <= 0 {
+		return nil
+	}
+	return report.Float(float64(n-1) / span.Seconds())
 }
 
 // rebalances counts the group's rebalances during the run: every member

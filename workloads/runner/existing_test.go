@@ -147,7 +147,9 @@ func TestExistingTopicConsumeOnly(t *testing.T) {
 		{"150", existingParts * (existingPer - 150)},
 		{"latest", 0},
 	} {
+		began := time.Now()
 		v := runExisting(t, emb, existingYAML, "topic.from="+tc.from)
+		wall := time.Since(began)
 		if v.Topic != existingTopic || v.Config.Partitions != existingParts {
 			t.Errorf("from %s: topic %s with %d partitions, want %s with %d (read from the broker)", tc.from, v.Topic, v.Config.Partitions, existingTopic, existingParts)
 		}
@@ -157,6 +159,16 @@ func TestExistingTopicConsumeOnly(t *testing.T) {
 		g := v.Consume.Groups[0]
 		if g.Messages != tc.want || g.Delivery.Foreign != tc.want {
 			t.Errorf("from %s: consumed %d, foreign %d; want %d", tc.from, g.Messages, g.Delivery.Foreign, tc.want)
+		}
+		// The consuming rate spans the first to the last message read,
+		// so it covers the run's wall time at most; nothing read, null.
+		switch {
+		case tc.want == 0 && g.MsgsPerS != nil:
+			t.Errorf("from %s: consumed msg/s %g with nothing consumed, want null", tc.from, *g.MsgsPerS)
+		case tc.want > 0 && g.MsgsPerS == nil:
+			t.Errorf("from %s: consumed msg/s null, want the rate of %d messages", tc.from, tc.want)
+		case tc.want > 0 && float64(tc.want-1) / *g.MsgsPerS > wall.Seconds():
+			t.Errorf("from %s: %g msg/s spans %.2fs, longer than the run (%s)", tc.from, *g.MsgsPerS, float64(tc.want-1) / *g.MsgsPerS, wall)
 		}
 		if g.Drained == nil || !*g.Drained || g.Lag.Final != 0 {
 			t.Errorf("from %s: drained %v, final lag %d; want caught up", tc.from, g.Drained, g.Lag.Final)
