@@ -73,6 +73,7 @@ memory_run() {
   [ "$3" -gt 0 ] && groups="[{group: g, instances: $3}]"
   cat >"$tmp/m.yaml" <<YAML
 name: memory
+cluster: {brokers: ["127.0.0.1:$port"]}
 topic: {partitions: $4}
 duration: ${secs}s
 workload: {rate: 4000, message: {size: 100}, keying: {strategy: random}}
@@ -80,12 +81,12 @@ producer: {driver: $1, instances: $2}
 consumers: $groups
 YAML
   start_broker
-  /usr/bin/time -v "$tmp/kbench" run "$tmp/m.yaml" --brokers 127.0.0.1:$port --no-progress --format json \
+  /usr/bin/time -v "$tmp/kbench" run "$tmp/m.yaml" --no-progress --format json \
     >"$tmp/m.json" 2>"$tmp/m.err" || { cat "$tmp/m.err" >&2; exit 1; }
   stop_broker
   local rss est
   rss=$(awk '/Maximum resident set size/ {print $NF}' "$tmp/m.err")
-  est=$("$tmp/kbench" validate "$tmp/m.yaml" --brokers 127.0.0.1:$port 2>&1 | grep -o 'memory[^(]*~[0-9.]* [KMG]iB' | head -1 || true)
+  est=$("$tmp/kbench" validate "$tmp/m.yaml" 2>&1 | grep -o 'memory ~[0-9.]* [KMG]iB' | head -1 || true)
   echo "$rss ${est:-?}"
 }
 

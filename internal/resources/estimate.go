@@ -29,8 +29,18 @@ const (
 	// brokerPartitionBytes: the embedded broker's state per partition
 	// (about 700 bytes when created, more once it holds segments).
 	brokerPartitionBytes = 2 << 10
-	// clientBytes: one Kafka client's connections and buffers.
-	clientBytes = 1 << 20
+	// Clients' connections and buffers, per driver: the peak RSS that
+	// one more producer instance or group member adds, measured with
+	// scripts/instances.sh (1, 2, 4 and 8 instances at 4,000 msg/s in
+	// all against a broker in another process; slope per instance, its
+	// histograms taken off, rounded up; the larger of two runs). Producer
+	// instance on 6 partitions: kafka-go 6.1 MiB, franz-go 3.7 MiB;
+	// member of a group on 8 partitions: kafka-go 1.7 MiB, franz-go 3.9
+	// MiB (docs/scale.md).
+	kafkaGoProducerBytes = 6 << 20
+	franzGoProducerBytes = 3 << 20
+	kafkaGoMemberBytes   = 2 << 20
+	franzGoMemberBytes   = 4 << 20
 	// producerPartitionBytes: per producer and partition, its counters,
 	// key analyser and the client's batch state.
 	producerPartitionBytes = 1 << 10
@@ -144,10 +154,14 @@ func For(name string, exp *workloads.Experiment, embedded bool) Estimate {
 
 	// Producers: a client, four histograms, per-partition state, and
 	// what they hold in flight.
+	producerClient, memberClient := int64(kafkaGoProducerBytes), int64(kafkaGoMemberBytes)
+	if exp.Producer.Driver == "franz-go" {
+		producerClient, memberClient = franzGoProducerBytes, franzGoMemberBytes
+	}
 	n := int64(exp.Producer.Instances)
-	per := add(clientBytes, 4*histogramBytes, mul(P, producerPartitionBytes))
+	per := add(producerClient, 4*histogramBytes, mul(P, producerPartitionBytes))
 	e.Parts = append(e.Parts, Part{fmt.Sprintf("%s over %s partitions", plural(n, "producer instance"), count(P)), mul(n, per),
-		larger(mul(n, mul(P, producerPartitionBytes)), mul(n, clientBytes+4*histogramBytes), "topic.partitions", "producer.instances")})
+		larger(mul(n, mul(P, producerPartitionBytes)), mul(n, producerClient+4*histogramBytes), "topic.partitions", "producer.instances")})
 	inflight := int64(exp.Producer.MaxInFlight)
 	rate := exp.Workload.Rate
 	if rate > 0 {
@@ -174,8 +188,8 @@ func For(name string, exp *workloads.Experiment, embedded bool) Estimate {
 	if groups > 0 {
 		e.Parts = append(e.Parts, Part{
 			fmt.Sprintf("%s of %s over %s partitions", plural(groups, "consumer group"), plural(members, "member"), count(P)),
-			add(mul(members, clientBytes+histogramBytes), mul(mul(groups, P), groupPart)),
-			larger(mul(mul(groups, P), groupPart), mul(members, clientBytes+histogramBytes), "topic.partitions", biggest),
+			add(mul(members, memberClient+histogramBytes), mul(mul(groups, P), groupPart)),
+			larger(mul(mul(groups, P), groupPart), mul(members, memberClient+histogramBytes), "topic.partitions", biggest),
 		})
 	}
 

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -58,6 +59,42 @@ func TestEstimateScales(t *testing.T) {
 	p = plan(t, "topic.partitions=2000000000", "producer.instances=100000")
 	if got := For("", p.Variants[0].Exp, true).Total(); got < 1<<50 {
 		t.Errorf("2e9 partitions x 1e5 producers: %d bytes, want a saturated huge number", got)
+	}
+}
+
+// TestEstimatePerInstance: what one more producer instance or group
+// member costs in the estimate covers what it was measured to cost (peak
+// RSS slope per instance, scripts/instances.sh; docs/scale.md).
+func TestEstimatePerInstance(t *testing.T) {
+	const mib = 1 << 20
+	part := func(e Estimate, what string) int64 {
+		for _, p := range e.Parts {
+			if strings.Contains(p.What, what) {
+				return p.Bytes
+			}
+		}
+		t.Fatalf("no part %q in %v", what, e.Parts)
+		return 0
+	}
+	for _, tc := range []struct {
+		driver           string
+		producer, member float64 // measured MiB per instance
+	}{
+		{"kafka-go", 6.1, 1.7},
+		{"franz-go", 3.7, 3.9},
+	} {
+		est := func(producers, members int) Estimate {
+			p := plan(t, "producer.driver="+tc.driver, fmt.Sprintf("producer.instances=%d", producers),
+				fmt.Sprintf("consumers.0.instances=%d", members), "topic.partitions=6")
+			return For("", p.Variants[0].Exp, false)
+		}
+		one, nine := est(1, 1), est(9, 9)
+		if got := float64(part(nine, "producer instance")-part(one, "producer instance")) / 8 / mib; got < tc.producer {
+			t.Errorf("%s: %.1f MiB per producer instance, measured %.1f", tc.driver, got, tc.producer)
+		}
+		if got := float64(part(nine, "consumer group")-part(one, "consumer group")) / 8 / mib; got < tc.member {
+			t.Errorf("%s: %.1f MiB per group member, measured %.1f", tc.driver, got, tc.member)
+		}
 	}
 }
 
