@@ -34,7 +34,7 @@ func shardOf(t *testing.T, shard string, lat []time.Duration, load []int64, lag 
 		Config:     report.VariantConfig{TargetRate: 1000, Producers: 2},
 		Produce:    report.Produce{Messages: msgs, Bytes: 100 * msgs, Errors: 1, Latency: h.Summary(), Throughput: report.Throughput{MsgsPerS: float64(msgs) / dur}},
 		E2E:        report.E2E{Latency: e2e.Summary()},
-		Consume:    report.Consume{Groups: []report.Group{{Group: "g", Messages: msgs, Latency: e2e.Summary(), Lag: report.Lag{Max: lag, DrainMs: report.Float(float64(lag))}, Rebalances: 1}}},
+		Consume:    report.Consume{Groups: []report.Group{{Group: "g", Messages: msgs, MsgsPerS: report.Float(float64(msgs) / dur), Latency: e2e.Summary(), Lag: report.Lag{Max: lag, DrainMs: report.Float(float64(lag))}, Rebalances: 1}}},
 		Partitions: parts,
 		Skew:       keying.ComputeSkew(load),
 		Keys:       report.Keys{Distinct: 10, Top: []report.HotKey{{Key: "a", Share: 0.5}, {Key: "b", Share: 0.1}}, Ordering: report.Ordering{PreservedShare: 1, MaxSpread: 1}},
@@ -102,6 +102,11 @@ func TestMergeExact(t *testing.T) {
 	g := v.Consume.Groups[0]
 	if g.Lag.Max != 70 || g.Rebalances != 1 || g.Lag.DrainMs == nil || *g.Lag.DrainMs != 70 {
 		t.Errorf("group %+v", g)
+	}
+	// Each shard's consuming rate spans its own first and last message:
+	// they do not add up to the group's.
+	if g.MsgsPerS != nil {
+		t.Errorf("merged consumed msg/s %g, want not measured", *g.MsgsPerS)
 	}
 	if len(v.Timeseries) != 2 || v.Timeseries[1].Sent != 40 || v.Timeseries[1].Lag != 70 {
 		t.Errorf("timeseries %+v", v.Timeseries)
