@@ -72,9 +72,14 @@ func (pm *pauseMeter) run(ctx context.Context, start time.Time) {
 			pm.stopped = time.Now()
 			pm.mu.Unlock()
 			return
-		case now := <-t.C:
+		case <-t.C:
 			pm.acked(acked)
-			pm.tick(now, now.Sub(last), acked)
+			// The owners first, then the time: a change seen (a topic
+			// grown, a member gone) is never stamped before it happened,
+			// as the tick's own time, taken before the tick ran, could be.
+			owner, able := pm.owners()
+			now := time.Now()
+			pm.tick(now, now.Sub(last), acked, owner, able)
 			last = now
 		}
 	}
@@ -135,8 +140,7 @@ func (g *group) allAssigned() bool {
 	return !slices.Contains(held, false)
 }
 
-func (pm *pauseMeter) tick(now time.Time, dt time.Duration, acked []int64) {
-	owner, able := pm.owners()
+func (pm *pauseMeter) tick(now time.Time, dt time.Duration, acked []int64, owner []int, able []bool) {
 	pm.mu.Lock()
 	defer pm.mu.Unlock()
 	ms := float64(dt.Microseconds()) / 1000
