@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kbench/kbench/internal/broker"
 	"github.com/kbench/kbench/workloads"
 )
 
@@ -60,9 +61,6 @@ const (
 	// trimEvery: the embedded broker is trimmed of consumed records about
 	// once a second.
 	trimEvery = 2 * time.Second
-	// SegmentBytes mirrors the embedded broker's segment size: consumed
-	// data is freed a segment at a time.
-	segmentBytes = 4 << 20
 )
 
 // Part is one line of an estimate.
@@ -228,8 +226,10 @@ func retainedBytes(exp *workloads.Experiment, rec int64) (int64, string) {
 		}
 	}
 	backlog = min(backlog, total)
-	// A partly consumed segment stays until it is consumed whole.
-	segments := min(mul(int64(exp.Topic.Partitions), segmentBytes), mul(total, rec))
+	// A partly consumed segment stays until it is consumed whole: one
+	// open segment per partition, of the size kbench gives the topic.
+	seg := int64(broker.TopicSegmentBytes(exp.Topic.Partitions))
+	segments := min(mul(int64(exp.Topic.Partitions), seg), mul(total, rec))
 	return add(mul(backlog, rec), segments), ""
 }
 
