@@ -28,6 +28,7 @@ func main() {
 	linger := flag.Duration("linger", 5*time.Millisecond, "producer linger")
 	maxBuf := flag.Int("max-buffered", 100000, "kgo.MaxBufferedRecords")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	headerBytes := flag.Int("header-bytes", 0, "a record header \"kbench\" of this many bytes on every record (kbench's own is 37; one header shared by all records)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -65,6 +66,10 @@ func main() {
 		}
 	}
 	value := make([]byte, *size)
+	var headers []kgo.RecordHeader // read only by the client: one for all records
+	if *headerBytes > 0 {
+		headers = []kgo.RecordHeader{{Key: "kbench", Value: make([]byte, *headerBytes)}}
+	}
 	keys := [][]byte{[]byte("order"), []byte("user"), []byte("payment"), []byte("auth"), []byte("inventory"), []byte("search")}
 	ctx := context.Background()
 	start := time.Now()
@@ -74,7 +79,7 @@ func main() {
 			break
 		}
 		// Produce blocks while MaxBufferedRecords are buffered.
-		cl.Produce(ctx, &kgo.Record{Key: keys[i%len(keys)], Value: value, Partition: int32(i % *partitions)}, promise)
+		cl.Produce(ctx, &kgo.Record{Key: keys[i%len(keys)], Value: value, Headers: headers, Partition: int32(i % *partitions)}, promise)
 	}
 	if err := cl.Flush(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "bareproducer:", err)
