@@ -204,11 +204,15 @@ func (p *kafkaGoProducer) Close(ctx context.Context) error {
 }
 
 // kafkaGoRequests is the most requests one kafka-go Writer has in flight,
-// hence the most connections it opens. On the embedded broker 32 sustain
-// 20,000 one-message produce requests a second, where one connection per
-// partition (1,000) costs twice the CPU per message, and a connection and
-// goroutines per partition on both ends; 8 are too few (docs/scale.md).
-const kafkaGoRequests = 32
+// hence the most connections it opens. With one message a request (a wide
+// topic), it caps a producer at kafkaGoRequests / round-trip requests a
+// second: on the embedded broker of a busy 2-core host a round trip took
+// up to 2 ms, and 32 held 17,500-19,800 of 20,000 msg/s on 1,000
+// partitions (8 s runs), 64 held 18,400-19,900 (16,000 once), 128 no
+// better. One connection per partition (1,000) cost twice the CPU per
+// message, and a connection and goroutines per partition on both ends; 8
+// are too few (docs/scale.md).
+const kafkaGoRequests = 64
 
 // requestLimiter is a kafka.RoundTripper that lets at most cap(slots)
 // requests through at once (Go queues the waiters in order).
