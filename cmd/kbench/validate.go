@@ -9,6 +9,7 @@ import (
 	"github.com/kbench/kbench/internal/exitcode"
 	"github.com/kbench/kbench/internal/resources"
 	"github.com/kbench/kbench/workloads"
+	"github.com/kbench/kbench/workloads/runner"
 )
 
 func init() { subcommands = append(subcommands, newValidateCmd) }
@@ -79,6 +80,14 @@ func runValidate(cmd *cobra.Command, args, sets []string) error {
 		}
 		fmt.Fprintf(stdout, "%s: ok (%d variant%s)\n", arg, n, plural)
 		fmt.Fprintf(stdout, "  estimate: %s\n", resources.Describe(plan, embedded, machine))
+		for _, v := range plan.Variants {
+			if !embedded(v.Exp) {
+				continue
+			}
+			if w := runner.HostWarning(v.Exp); w != "" {
+				fmt.Fprintf(stdout, "  warning: variant %s: %s\n", v.Name, w)
+			}
+		}
 	}
 	if failed {
 		return silent(exitcode.Config)

@@ -82,3 +82,21 @@ func TestProfilesCommand(t *testing.T) {
 		t.Errorf("show nope: code %d", code)
 	}
 }
+
+// validate warns (and still passes) when the embedded broker's host cannot
+// serve the paced rate at the measured CPU per message: ten million
+// msg/s on 1,000 partitions is hundreds of cores on any host.
+func TestValidateWarnsOfTheHost(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wide.yaml")
+	if err := os.WriteFile(path, []byte("topic: {partitions: 1000}\nworkload: {rate: 10000000}\nduration: 1s\nconsumers:\n  - {group: g, instances: 2}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := execCmd(t, "validate", path)
+	if code != exitcode.OK || !regexp.MustCompile(`\n  warning: variant \S+: about [0-9.]+ of this host's [0-9]+ cores at 10000000 msg/s: kafka-go on 1000 partitions costs about 96 µs a message .*\(franz-go: about 43 µs\)\n`).MatchString(out) {
+		t.Errorf("code %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+	code, out, _ = execCmd(t, "validate", path, "--set", "workload.rate=10")
+	if code != exitcode.OK || strings.Contains(out, "warning") {
+		t.Errorf("10 msg/s: code %d stdout %q", code, out)
+	}
+}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/kbench/kbench/internal/broker"
 	"github.com/kbench/kbench/internal/driver"
@@ -35,6 +36,14 @@ func Preflight(plan *workloads.Plan, opt Options) error {
 		}
 	}
 	return nil
+}
+
+// HostWarning is a warning for an experiment run on the embedded broker
+// whose paced rate this host's cores cannot serve at the measured CPU per
+// message (driver.CPUWarning): the broker shares the cores with the
+// clients, and such a run measures the host. "" when it fits.
+func HostWarning(exp *workloads.Experiment) string {
+	return driver.CPUWarning(exp.Producer.Driver, scaleOf(exp), runtime.NumCPU())
 }
 
 // external reports whether exp runs on an external cluster.

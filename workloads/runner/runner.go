@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -284,9 +283,7 @@ func runVariants(ctx, outer context.Context, plan *workloads.Plan, opt Options, 
 		}
 		fmt.Fprintf(opt.Log, "variant %d/%d: %s\n", i+1, len(plan.Variants), v.Name)
 		if emb != nil {
-			// The embedded broker shares this host's cores with the
-			// clients: a rate they cannot serve measures the host.
-			if w := driver.CPUWarning(v.Exp.Producer.Driver, scaleOf(v.Exp), runtime.NumCPU()); w != "" {
+			if w := HostWarning(v.Exp); w != "" {
 				fmt.Fprintf(opt.Log, "warning: %s\n", w)
 			}
 		}
