@@ -44,18 +44,8 @@ with open(sys.argv[1], "w") as f:
 PY
 total=$(( (messages / parts) * parts ))
 
-start_broker() {
-  "$tmp/kbench" broker --listen 127.0.0.1:$port --partitions $parts --trim-every 0 >/dev/null 2>&1 &
-  broker_pid=$!
-  for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && return; sleep 0.1; done
-  echo "broker did not start" >&2; exit 1
-}
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  kill "$broker_pid" 2>/dev/null || true
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=
-}
+# shellcheck source=lib/broker.sh
+. scripts/lib/broker.sh
 fill() {
   local pids=()
   for p in $(seq 0 $((parts - 1))); do
@@ -100,7 +90,7 @@ summary=()
 for d in $drivers; do
   kbs=(); bcs=()
   for r in $(seq 1 "$rounds"); do
-    start_broker
+    start_broker $parts --trim-every 0
     fill
     if [ $((r % 2)) -eq 1 ]; then kb=$(run_kbench "$d" "$r"); bc=$(run_bare "$d"); else bc=$(run_bare "$d"); kb=$(run_kbench "$d" "$r"); fi
     stop_broker

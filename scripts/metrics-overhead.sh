@@ -20,18 +20,8 @@ trap 'stop_scraper; stop_broker; rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/kbench" ./cmd/kbench
 
-start_broker() {
-  "$tmp/kbench" broker --listen 127.0.0.1:$port --partitions 6 >/dev/null 2>&1 &
-  broker_pid=$!
-  for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && return; sleep 0.1; done
-  echo "broker did not start" >&2; exit 1
-}
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  kill "$broker_pid" 2>/dev/null || true
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=
-}
+# shellcheck source=lib/broker.sh
+. scripts/lib/broker.sh
 # A scraper like Prometheus: GET /metrics once a second, counting successes.
 start_scraper() {
   : >"$tmp/scrapes"

@@ -35,18 +35,8 @@ if [ -n "${KBENCH_BIN:-}" ]; then cp "$KBENCH_BIN" "$tmp/kbench"; else go build 
 go build -o "$tmp/barewriter" ./scripts/barewriter
 go build -o "$tmp/bareproducer" ./scripts/bareproducer
 
-start_broker() {
-  "$tmp/kbench" broker --listen 127.0.0.1:$port --partitions 6 >/dev/null 2>&1 &
-  broker_pid=$!
-  for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && return; sleep 0.1; done
-  echo "broker did not start" >&2; exit 1
-}
-stop_broker() {
-  [ -n "$broker_pid" ] || return 0
-  kill "$broker_pid" 2>/dev/null || true
-  wait "$broker_pid" 2>/dev/null || true
-  broker_pid=
-}
+# shellcheck source=lib/broker.sh
+. scripts/lib/broker.sh
 
 for d in kafka-go franz-go; do
   batch=1000; [ "$d" = franz-go ] && batch=1563
