@@ -13,19 +13,27 @@ import (
 	"github.com/kbench/kbench/internal/broker"
 )
 
-// TestAdminOnTheEmbeddedBroker drives every call against a real broker over
-// TCP: topic creation, offsets, a group's commits and readiness, trimming.
-func TestAdminOnTheEmbeddedBroker(t *testing.T) {
+// startAdmin starts an embedded broker and an admin client on it, both
+// closed when the test ends.
+func startAdmin(t *testing.T) (*broker.Embedded, *admin.Client) {
+	t.Helper()
 	b, err := broker.Start(broker.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(b.Close)
 	adm, err := admin.New(admin.Options{Brokers: b.Addrs()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer adm.Close()
+	t.Cleanup(adm.Close)
+	return b, adm
+}
+
+// TestAdminOnTheEmbeddedBroker drives every call against a real broker over
+// TCP: topic creation, offsets, a group's commits and readiness, trimming.
+func TestAdminOnTheEmbeddedBroker(t *testing.T) {
+	b, adm := startAdmin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := adm.Ping(ctx); err != nil {
@@ -140,16 +148,7 @@ func TestAdminUnreachable(t *testing.T) {
 // size kbench sets on the embedded broker's topics is what the broker
 // describes for the topic, not the broker default.
 func TestCreateTopicWithConfigs(t *testing.T) {
-	b, err := broker.Start(broker.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	adm, err := admin.New(admin.Options{Brokers: b.Addrs()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adm.Close()
+	b, adm := startAdmin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	want := strconv.Itoa(broker.TopicSegmentBytes(1000))
