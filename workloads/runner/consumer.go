@@ -256,7 +256,7 @@ func (m *member) waitIdle(ctx context.Context) {
 // waits (bounded) for every member to count the join, and for every
 // partition to be held (a cooperative assignor reaches its first full
 // assignment in more than one round).
-func (g *group) markReady() {
+func (g *group) markReady(ctx context.Context) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		g.mu.Lock()
@@ -267,12 +267,12 @@ func (g *group) markReady() {
 			}
 		}
 		g.mu.Unlock()
-		if (joined && g.allAssigned()) || time.Now().After(deadline) {
+		if (joined && g.allAssigned()) || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	g.waitSettled(settleWait)
+	g.waitSettled(ctx, settleWait)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, m := range g.members {
@@ -284,13 +284,14 @@ func (g *group) markReady() {
 // to fetch every partition it holds before producing starts anyway.
 const settleWait = 30 * time.Second
 
-// waitSettled waits (at most limit) until every member fetches all its
+// waitSettled waits (at most limit, and not past ctx: a broker that stops
+// answering ends it) until every member fetches all its
 // partitions (driver.Settler): kafka-go sets each assigned partition up on
 // its own connection, seconds on a topic of 1,000 partitions, and what it
 // costs belongs to the start-up, not to the first messages measured.
-func (g *group) waitSettled(limit time.Duration) {
+func (g *group) waitSettled(ctx context.Context, limit time.Duration) {
 	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
+	for time.Now().Before(deadline) && ctx.Err() == nil {
 		settled := true
 		g.mu.Lock()
 		for _, m := range g.members {

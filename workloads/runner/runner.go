@@ -714,7 +714,7 @@ func (vr *variantRun) waitGroupsReady(ctx context.Context) error {
 			ready, err := vr.adm.GroupReady(wctx, g.id, g.cfg.Instances)
 			cancel()
 			if err == nil && ready {
-				g.markReady()
+				g.markReady(ctx)
 				break
 			}
 			if ctx.Err() != nil {

@@ -72,7 +72,7 @@ func (vr *variantRun) waitShardedGroups(ctx context.Context) error {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		g.markReady()
+		g.markReady(ctx)
 	}
 	return nil
 }
