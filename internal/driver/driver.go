@@ -32,8 +32,9 @@ type Ack struct {
 	Bytes     int // key + value + header bytes
 	Token     any
 	// At is when the client learned the outcome: an internal/clock stamp
-	// (monotonic), read once per record or once per batch of records the
-	// client completed together.
+	// (monotonic). kafka-go reads it once per batch the Writer completed;
+	// franz-go at most once per produce response, no earlier than the
+	// client read the response and no later than the record completed.
 	At int64
 }
 

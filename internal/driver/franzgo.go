@@ -90,6 +90,13 @@ type franzGoProducer struct {
 	promise func(*kgo.Record, error) // p.complete, bound once
 	one     [1]Ack                   // promise goroutine only (kgo calls promises serially)
 
+	// reads counts produce responses (nil with acks=0); stamp is the
+	// completion time ackStamp read when the count was stampReads
+	// (promise goroutine only).
+	reads      *produceReads
+	stamp      int64
+	stampReads uint64
+
 	// ackMu guards pend: acknowledgements completed and not yet handed to
 	// onAck. kgo completes records one promise call at a time; handing
 	// them over in batches (full, or franzGoAckDelay after the first was
@@ -241,12 +248,17 @@ func NewFranzGoProducer(c ProducerConfig) (Producer, error) {
 		return nil, fmt.Errorf("acks %q: want 0, 1 or all", c.Acks)
 	}
 	opts = append(opts, netOpts...)
+	var reads *produceReads
+	if c.Acks != "0" {
+		reads = &produceReads{}
+		opts = append(opts, kgo.WithHooks(reads))
+	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("franz-go producer: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &franzGoProducer{cl: cl, topic: c.Topic, onAck: c.OnAck, ctx: ctx, cancel: cancel, maxBuf: maxBuf, space: make(chan struct{}, 1)}
+	p := &franzGoProducer{cl: cl, topic: c.Topic, onAck: c.OnAck, ctx: ctx, cancel: cancel, maxBuf: maxBuf, space: make(chan struct{}, 1), reads: reads}
 	p.promise = p.complete
 	p.pend = make([]Ack, 0, franzGoAckBatch)
 	p.flushT = time.AfterFunc(time.Hour, p.flushHeld)
@@ -309,17 +321,8 @@ func (p *franzGoProducer) produce(recs []Record, fs []*franzGoRec) {
 // complete is the kgo promise: kgo calls it serially, once per record.
 func (p *franzGoProducer) complete(r *kgo.Record, err error) {
 	f := recOf(r)
-	a := Ack{
-		Partition: int(r.Partition),
-		Offset:    r.Offset,
-		Key:       r.Key,
-		Header:    f.hdr[0].Value,
-		Bytes:     len(r.Key) + len(r.Value) + len(f.hdr[0].Value) + len(wire.HeaderKey),
-		Token:     f.token,
-		At:        clock.Now(),
-	}
 	if p.onAck != nil {
-		p.hold(a, err)
+		p.hold(r, f, err)
 	}
 	f.token = nil // Produce overwrites the rest
 	p.done = append(p.done, f)
@@ -339,24 +342,65 @@ func (p *franzGoProducer) complete(r *kgo.Record, err error) {
 }
 
 // hold keeps a successful acknowledgement for the next batch handed to
-// onAck; a failed one goes over at once, after what was held (a call's err
-// covers all of its acks).
-func (p *franzGoProducer) hold(a Ack, err error) {
+// onAck (written in place, not copied); a failed one goes over at once,
+// after what was held (a call's err covers all of its acks).
+func (p *franzGoProducer) hold(r *kgo.Record, f *franzGoRec, err error) {
+	at := p.ackStamp(err)
 	p.ackMu.Lock()
 	defer p.ackMu.Unlock()
 	if err != nil {
 		p.handOverLocked()
-		p.one[0] = a
+		p.one[0] = ackOf(r, f, at)
 		p.onAck(p.one[:], err)
 		p.one[0] = Ack{}
 		return
 	}
-	p.pend = append(p.pend, a)
+	p.pend = append(p.pend, ackOf(r, f, at))
 	if len(p.pend) == cap(p.pend) {
 		p.handOverLocked()
 	} else if !p.armed {
 		p.armed = true
 		p.flushT.Reset(franzGoAckDelay)
+	}
+}
+
+func ackOf(r *kgo.Record, f *franzGoRec, at int64) Ack {
+	return Ack{
+		Partition: int(r.Partition),
+		Offset:    r.Offset,
+		Key:       r.Key,
+		Header:    f.hdr[0].Value,
+		Bytes:     len(r.Key) + len(r.Value) + len(f.hdr[0].Value) + len(wire.HeaderKey),
+		Token:     f.token,
+		At:        at,
+	}
+}
+
+// ackStamp is the time a record completed: read from the clock at most
+// once per produce response. Every record of a response was acknowledged
+// when the client read it, and kgo reads it (OnBrokerRead, counted in
+// reads) before it completes any of its records; so a stamp read after
+// the count last moved is no earlier than the response of any record
+// completing now, and no later than the record's completion. A failed
+// record, and every record with acks=0 (no response), reads the clock.
+func (p *franzGoProducer) ackStamp(err error) int64 {
+	if err != nil || p.reads == nil {
+		return clock.Now()
+	}
+	if n := p.reads.n.Load(); n != p.stampReads || p.stamp == 0 {
+		p.stampReads = n
+		p.stamp = clock.Now()
+	}
+	return p.stamp
+}
+
+// produceReads counts the produce responses a client read
+// (kgo.HookBrokerRead).
+type produceReads struct{ n atomic.Uint64 }
+
+func (h *produceReads) OnBrokerRead(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, _ error) {
+	if key == 0 { // Produce
+		h.n.Add(1)
 	}
 }
 

@@ -738,3 +738,85 @@ func TestFranzGoAcksBatchedAndHandedOver(t *testing.T) {
 		t.Error(l)
 	}
 }
+
+// The franz-go producer reads the clock for acknowledgements at most once
+// per produce response, never reusing a stamp from before a response: the
+// acks of a round produced after a pause are all stamped after the pause
+// began, whatever the acks setting (acks=0 has no response: each record
+// reads the clock).
+func TestFranzGoAckStampedPerResponse(t *testing.T) {
+	t.Parallel()
+	tc := startCluster(t)
+	for _, acks := range []string{"all", "1", "0"} {
+		topic := tc.topic(t, "fg-ack-stamps-"+acks, 3)
+		var mu sync.Mutex
+		var got []Ack
+		var bad []string
+		p, err := NewFranzGoProducer(ProducerConfig{
+			Brokers: tc.emb.Addrs(), Topic: topic, BatchSize: 1000, Linger: 5 * time.Millisecond, Acks: acks,
+			OnAck: func(acks []Ack, err error) {
+				now := clock.Now()
+				mu.Lock()
+				defer mu.Unlock()
+				for _, a := range acks {
+					if err != nil || a.At > now {
+						bad = append(bad, fmt.Sprintf("err %v, stamped %d ns after its hand-over", err, a.At-now))
+					}
+				}
+				got = append(got, acks...)
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr := make([]byte, wire.Size)
+		recs := make([]Record, 600)
+		for i := range recs {
+			recs[i] = Record{Partition: i % 3, Key: []byte("k"), Value: []byte("value"), Header: hdr}
+		}
+		round := func() (from int64, out []Ack) {
+			from = clock.Now()
+			mu.Lock()
+			start := len(got)
+			mu.Unlock()
+			if err := p.Produce(context.Background(), recs); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				mu.Lock()
+				n := len(got) - start
+				if n >= len(recs) {
+					out = append([]Ack(nil), got[start:]...)
+					mu.Unlock()
+					return from, out
+				}
+				mu.Unlock()
+				if time.Now().After(deadline) {
+					t.Fatalf("acks=%s: %d of %d acknowledged", acks, n, len(recs))
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		round()
+		time.Sleep(30 * time.Millisecond) // the next responses come well after the last stamp
+		from, second := round()
+		distinct := map[int64]bool{}
+		for _, a := range second {
+			if a.At < from {
+				t.Errorf("acks=%s: an ack of the second round stamped %s before the round began", acks, time.Duration(from-a.At))
+				break
+			}
+			distinct[a.At] = true
+		}
+		if acks != "0" && len(distinct) > len(second)/2 {
+			t.Errorf("acks=%s: %d distinct stamps for %d acks: the clock is read per record, not per response", acks, len(distinct), len(second))
+		}
+		for _, l := range bad[:min(len(bad), 3)] {
+			t.Error(l)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = p.Close(ctx)
+		cancel()
+	}
+}

@@ -381,14 +381,26 @@ func (p *producer) fill(st *sendState, elapsed time.Duration, room int64) *slab 
 
 // handOff stamps the chunk's hand-off time (one clock read a chunk),
 // records each message's send delay and gives the chunk to the client.
+// Messages of a chunk that were due at the same instant (all of an
+// unthrottled chunk: it is filled with what is due now) have the same
+// send delay and enter the histogram as one run.
 func (p *producer) handOff(ctx context.Context, st *sendState, sl *slab) error {
 	hn := clock.Now()
-	for i := range st.recs {
-		wire.PutSent(st.recs[i].Header, hn)
-		if st.intendeds[i] >= st.measureNs {
-			p.sendDelay.Record(time.Duration(hn - st.intendeds[i]))
-			p.measuredSent.Add(1)
+	var measured int64
+	for i := 0; i < len(st.recs); {
+		due := st.intendeds[i]
+		j := i
+		for ; j < len(st.recs) && st.intendeds[j] == due; j++ {
+			wire.PutSent(st.recs[j].Header, hn)
 		}
+		if due >= st.measureNs {
+			p.sendDelay.RecordN(time.Duration(hn-due), int64(j-i))
+			measured += int64(j - i)
+		}
+		i = j
+	}
+	if measured > 0 {
+		p.measuredSent.Add(measured)
 	}
 	sl.refs.Store(int32(len(st.recs)))
 	p.inflight.Add(int64(len(st.recs)))
