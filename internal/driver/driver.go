@@ -47,7 +47,8 @@ type AckFunc func(acks []Ack, err error)
 // Producer hands records to a client asynchronously.
 type Producer interface {
 	// Produce hands records to the client; it returns once the client has
-	// taken them (not once they are acknowledged).
+	// taken them (not once they are acknowledged). One goroutine calls it
+	// (the runner's producer loop): calls must not overlap.
 	Produce(ctx context.Context, recs []Record) error
 	// Close flushes what is outstanding, waiting until ctx ends at most.
 	Close(ctx context.Context) error

@@ -29,22 +29,22 @@ import (
 //
 // Producer: one kgo.Client with the manual partitioner, so the partition
 // kbench chose (Record.Partition) is the one the record lands on. Acks come
-// from kgo's per-record promises, which kgo calls serially from one
-// goroutine; each promise reports a one-element batch through OnAck from a
-// buffer owned by the producer, so acknowledging does not allocate (kgo
-// gives no batch boundary to the promise, and holding acks back to build
-// batches would delay the "at" timestamps the latency figures depend on).
+// from kgo's per-record promises, which kgo calls serially; they are
+// handed to OnAck in batches (see hold), each stamped at most once per
+// produce response (see ackStamp).
 // The kgo.Record handed to the client, its one header and the caller's
 // token live together in a franzGoRec whose first field is the kgo.Record,
 // so the promise finds the franzGoRec from the *kgo.Record it is given.
-// franzGoRecs are recycled through the producer's own free list (allocated
-// in slabs, returned by the promise goroutine in chunks of franzGoFreeChunk
-// under one lock), not a sync.Pool: a sync.Pool handing records from the
-// promise goroutine's P to Produce's costs a steal per record and gives
-// back cold memory, and it is emptied by every GC. Steady-state producing
-// does not allocate per record.
-// (Record.Context cannot carry it: kgo may still read a record's context
-// from another goroutine after the promise ran.)
+// franzGoRecs live in slabs that Produce fills front to back and that go
+// back on the producer's free list once every record in them completed:
+// the records of a Produce call are neighbours in memory, which is what
+// makes them cheap to write, encode and complete (recycling records one
+// by one, in the order they completed, scattered them over memory: the
+// slabs cut the client's CPU per message by about a third). Not a sync.Pool: it
+// would hand memory between the promise goroutine's P and Produce's and
+// be emptied by every GC. Steady-state producing does not allocate.
+// (Record.Context cannot carry the franzGoRec: kgo may still read a
+// record's context from another goroutine after the promise ran.)
 //
 // Consumer: one kgo group member per instance (classic group protocol,
 // kgo's default cooperative-sticky balancer), polling at most
@@ -107,12 +107,22 @@ type franzGoProducer struct {
 	armed  bool        // flushT will fire
 	flushT *time.Timer // hands a held batch over
 
-	// freeMu guards free: records Produce may reuse. done (promise
-	// goroutine only) collects completed records and is moved to free a
-	// chunk at a time, so the free list costs one lock per chunk.
-	freeMu sync.Mutex
-	free   []*franzGoRec
-	done   []*franzGoRec
+	// Records live in slabs (franzGoSlab), filled front to back: the
+	// records of one Produce call sit side by side in memory, so writing
+	// them, kgo encoding them and completing them walk memory in order
+	// rather than wherever a recycled record happened to be. cur (Produce
+	// only) is the slab being filled, next its first unused record.
+	// freeMu guards free: slabs whose every record completed.
+	// slabs counts the slabs made, at most maxSlabs: a record that stays
+	// in flight pins its whole slab, so a stuck partition could otherwise
+	// pin a slab for each of its records; past the cap (no free slab
+	// either) records are allocated one by one.
+	cur      *franzGoSlab
+	next     int
+	slabs    int
+	maxSlabs int
+	freeMu   sync.Mutex
+	free     []*franzGoSlab
 }
 
 // franzGoAckBatch is the most acknowledgements held back before they are
@@ -123,40 +133,99 @@ const (
 	franzGoAckDelay = time.Millisecond
 )
 
-// franzGoFreeChunk is how many completed records the promise goroutine
-// holds back before handing them to Produce for reuse (the most records
-// allocated beyond those in flight).
-const franzGoFreeChunk = 256
+// franzGoSlabRecs is how many records one slab holds: one Produce chunk
+// of the runner's.
+const franzGoSlabRecs = 256
+
+// franzGoMaxSlabs is the most slabs a producer makes for a client that
+// buffers maxBuf records: enough for a full buffer plus partly completed
+// slabs, so that records are allocated one by one only when some stay in
+// flight far longer than the rest (each pinning its slab).
+func franzGoMaxSlabs(maxBuf int) int { return (maxBuf+franzGoSlabRecs-1)/franzGoSlabRecs + 64 }
+
+// franzGoSlab is a run of records handed to kgo. refs counts the records
+// kgo holds plus one while Produce still fills the slab; the last to drop
+// its reference puts the slab on the free list.
+type franzGoSlab struct {
+	recs [franzGoSlabRecs]franzGoRec
+	refs atomic.Int32
+}
 
 // franzGoRec is one in-flight record: the kgo.Record the client holds, its
-// kbench header and the caller's token. rec must stay the first field:
-// recOf maps the *kgo.Record back to its franzGoRec.
+// kbench header, the caller's token and its slab. rec must stay the first
+// field: recOf maps the *kgo.Record back to its franzGoRec.
 type franzGoRec struct {
 	rec   kgo.Record
 	hdr   [1]kgo.RecordHeader
 	token any
+	slab  *franzGoSlab
 }
 
 // recOf returns the franzGoRec whose rec field r is. Every record this
-// producer hands to kgo is one (takeRecs allocates whole franzGoRecs).
+// producer hands to kgo is one (they live in franzGoSlabs).
 func recOf(r *kgo.Record) *franzGoRec { return (*franzGoRec)(unsafe.Pointer(r)) }
 
-// takeRecs appends n records to dst for Produce: from the free list, the
-// rest from one new slab.
+// takeRecs appends n records to dst for Produce, the next unused ones of
+// the current slab, then of a free (or new) one; each taken record holds
+// a reference to its slab. With every slab in use and maxSlabs made, the
+// rest are allocated one by one (slab nil).
 func (p *franzGoProducer) takeRecs(dst []*franzGoRec, n int) []*franzGoRec {
-	p.freeMu.Lock()
-	k := min(n, len(p.free))
-	dst = append(dst, p.free[len(p.free)-k:]...)
-	clear(p.free[len(p.free)-k:])
-	p.free = p.free[:len(p.free)-k]
-	p.freeMu.Unlock()
-	if k < n {
-		slab := make([]franzGoRec, n-k)
-		for i := range slab {
-			dst = append(dst, &slab[i])
+	for n > 0 {
+		if (p.cur == nil || p.next == franzGoSlabRecs) && !p.nextSlab() {
+			for ; n > 0; n-- {
+				dst = append(dst, new(franzGoRec))
+			}
+			return dst
 		}
+		k := min(n, franzGoSlabRecs-p.next)
+		p.cur.refs.Add(int32(k))
+		for i := p.next; i < p.next+k; i++ {
+			dst = append(dst, &p.cur.recs[i])
+		}
+		p.next += k
+		n -= k
 	}
 	return dst
+}
+
+// nextSlab drops Produce's reference to the current slab and starts
+// filling a free one, or a new one; false when there is none and
+// maxSlabs were made.
+func (p *franzGoProducer) nextSlab() bool {
+	if p.cur != nil {
+		p.release(p.cur)
+		p.cur = nil
+	}
+	p.freeMu.Lock()
+	if n := len(p.free); n > 0 {
+		p.cur = p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+	}
+	p.freeMu.Unlock()
+	if p.cur == nil {
+		if p.slabs >= p.maxSlabs {
+			return false
+		}
+		p.slabs++
+		p.cur = new(franzGoSlab)
+		for i := range p.cur.recs {
+			p.cur.recs[i].slab = p.cur
+		}
+	}
+	p.cur.refs.Store(1) // Produce's own, until it moves on
+	p.next = 0
+	return true
+}
+
+// release drops one reference to s (nil: a record allocated on its own);
+// the last one frees it.
+func (p *franzGoProducer) release(s *franzGoSlab) {
+	if s != nil && s.refs.Add(-1) == 0 {
+		p.freeMu.Lock()
+		p.free = append(p.free, s)
+		p.freeMu.Unlock()
+	}
 }
 
 // NewFranzGoProducer returns a producer over franz-go's kgo.Client.
@@ -258,7 +327,8 @@ func NewFranzGoProducer(c ProducerConfig) (Producer, error) {
 		return nil, fmt.Errorf("franz-go producer: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &franzGoProducer{cl: cl, topic: c.Topic, onAck: c.OnAck, ctx: ctx, cancel: cancel, maxBuf: maxBuf, space: make(chan struct{}, 1), reads: reads}
+	p := &franzGoProducer{cl: cl, topic: c.Topic, onAck: c.OnAck, ctx: ctx, cancel: cancel, maxBuf: maxBuf, space: make(chan struct{}, 1), reads: reads,
+		maxSlabs: franzGoMaxSlabs(maxBuf)}
 	p.promise = p.complete
 	p.pend = make([]Ack, 0, franzGoAckBatch)
 	p.flushT = time.AfterFunc(time.Hour, p.flushHeld)
@@ -286,7 +356,7 @@ func (p *franzGoProducer) Produce(ctx context.Context, recs []Record) error {
 		}
 	}
 	p.waiting.Store(false)
-	var buf [franzGoFreeChunk]*franzGoRec
+	var buf [franzGoSlabRecs]*franzGoRec
 	for len(recs) > 0 {
 		n := min(len(recs), len(buf))
 		p.produce(recs[:n], p.takeRecs(buf[:0], n))
@@ -325,14 +395,7 @@ func (p *franzGoProducer) complete(r *kgo.Record, err error) {
 		p.hold(r, f, err)
 	}
 	f.token = nil // Produce overwrites the rest
-	p.done = append(p.done, f)
-	if len(p.done) == franzGoFreeChunk {
-		p.freeMu.Lock()
-		p.free = append(p.free, p.done...)
-		p.freeMu.Unlock()
-		clear(p.done)
-		p.done = p.done[:0]
-	}
+	p.release(f.slab)
 	if p.waiting.Load() {
 		select {
 		case p.space <- struct{}{}:
