@@ -227,8 +227,10 @@ func TestQuickstart(t *testing.T) {
 func TestRepartition(t *testing.T) {
 	// The drain ends once every message is consumed; the room is for a
 	// busy host, where the growth's rebalance (kafka-go's members each
-	// notice the new partitions on their own) can take seconds.
-	vs := run(t, "repartition", "duration=1500ms", "topic.repartition_at=500ms", "workload.rate=5000", "drain=20s")
+	// notice the new partitions on their own) can take seconds. Sending
+	// goes on 2s after the growth: kafka-go's producers learn of the new
+	// partitions within their 1s metadata age, which a busy host stretches.
+	vs := run(t, "repartition", "duration=2500ms", "topic.repartition_at=500ms", "workload.rate=3000", "drain=20s")
 	mod, jump := variant(t, vs, "partitioner=murmur2"), variant(t, vs, "partitioner=jump")
 	for _, v := range []*report.Variant{mod, jump} {
 		produced(t, v)
