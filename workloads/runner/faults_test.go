@@ -214,9 +214,13 @@ faults:
 		}
 		switch g.Group {
 		case "stall":
-			// Expelled after the session timeout, back after the stall.
-			if g.Rebalances < 2 {
-				t.Errorf("stall: %d rebalances, want at least 2", g.Rebalances)
+			// Expelled after the session timeout, back after the stall:
+			// two rebalances, or one on a busy machine, where the
+			// expulsion's round is still open when the member rejoins
+			// and both land in one generation. The failover below shows
+			// the expulsion either way.
+			if g.Rebalances < 1 {
+				t.Errorf("stall: %d rebalances, want at least 1", g.Rebalances)
 			}
 			if valF(g.FailoverMs) < 800 || valF(g.FailoverMs) > 2500 {
 				t.Errorf("stall: failover %.0f ms, want about the 1 s session timeout", valF(g.FailoverMs))
