@@ -23,7 +23,7 @@ rounds=${4:-6}
 drv=${5:-franz-go}
 port=${KBENCH_COMPARE_PORT:-19093}
 for b in "$old" "$new"; do [ -x "$b" ] || { echo "compare-builds: $b is not an executable" >&2; exit 2; }; done
-case $drv in kafka-go) batch=1000 ;; franz-go) batch=1563 ;; *) echo "compare-builds: driver $drv: want kafka-go or franz-go" >&2; exit 2 ;; esac
+case $drv in kafka-go | franz-go) ;; *) echo "compare-builds: driver $drv: want kafka-go or franz-go" >&2; exit 2 ;; esac
 tmp=$(mktemp -d)
 broker_pid=
 trap 'stop_broker; rm -rf "$tmp"' EXIT
@@ -32,16 +32,9 @@ cp "$old" "$tmp/kbench" # the broker (scripts/lib/broker.sh runs $tmp/kbench)
 # shellcheck source=lib/broker.sh
 . scripts/lib/broker.sh
 
-cat >"$tmp/run.yaml" <<YAML
-name: compare
-topic: {partitions: 6}
-workload:
-  rate: 0
-  message: {size: 100}
-  keying: {strategy: service}
-producer: {driver: $drv, instances: 1, batch_size: $batch, linger: 5ms, acks: all, max_in_flight: 100000}
-consumers: []
-YAML
+# shellcheck source=lib/unthrottled.sh
+. scripts/lib/unthrottled.sh
+unthrottled_yaml compare "$drv" 1 >"$tmp/run.yaml"
 
 # broker_cpu: seconds of CPU the running broker used (utime+stime).
 broker_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14+$15)/hz}' "/proc/$broker_pid/stat"; }

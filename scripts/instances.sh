@@ -36,17 +36,12 @@ if [ -n "${KBENCH_BIN:-}" ]; then cp "$KBENCH_BIN" "$tmp/kbench"; else go build 
 
 # shellcheck source=lib/broker.sh
 . scripts/lib/broker.sh
+# shellcheck source=lib/unthrottled.sh
+. scripts/lib/unthrottled.sh
 
 # unthrottled DRIVER INSTANCES: one fresh-broker run, its acknowledged msg/s.
 unthrottled() {
-  local batch=1000; [ "$1" = franz-go ] && batch=1563
-  cat >"$tmp/u.yaml" <<YAML
-name: instances
-topic: {partitions: 6}
-workload: {rate: 0, message: {size: 100}, keying: {strategy: service}}
-producer: {driver: $1, instances: $2, batch_size: $batch, linger: 5ms, acks: all, max_in_flight: 100000}
-consumers: []
-YAML
+  unthrottled_yaml instances "$1" "$2" >"$tmp/u.yaml"
   start_broker
   "$tmp/kbench" run "$tmp/u.yaml" --brokers 127.0.0.1:$port --no-progress --format json \
     --duration "${secs}s" >"$tmp/u.json" 2>"$tmp/u.err" || { cat "$tmp/u.err" >&2; exit 1; }

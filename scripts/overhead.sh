@@ -40,18 +40,10 @@ go build -o "$tmp/bareproducer" ./scripts/bareproducer
 # shellcheck source=lib/broker.sh
 . scripts/lib/broker.sh
 
+# shellcheck source=lib/unthrottled.sh
+. scripts/lib/unthrottled.sh
 for d in kafka-go franz-go; do
-  batch=1000; [ "$d" = franz-go ] && batch=1563
-  cat >"$tmp/$d.yaml" <<YAML
-name: overhead
-topic: {partitions: 6}
-workload:
-  rate: 0
-  message: {size: 100}
-  keying: {strategy: service}
-producer: {driver: $d, instances: 1, batch_size: $batch, linger: 5ms, acks: all, max_in_flight: 100000}
-consumers: []
-YAML
+  unthrottled_yaml overhead "$d" 1 >"$tmp/$d.yaml"
 done
 
 run_kbench() { # driver

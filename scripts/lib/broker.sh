@@ -1,5 +1,5 @@
 # Shared by the measurement scripts (overhead.sh, consume-overhead.sh,
-# instances.sh, metrics-overhead.sh): a fresh `kbench broker` in its own
+# instances.sh, metrics-overhead.sh, compare-builds.sh): a fresh `kbench broker` in its own
 # process per measurement. Source it after setting tmp (holding the built
 # kbench as $tmp/kbench), port and broker_pid=; the caller's EXIT trap
 # calls stop_broker.
