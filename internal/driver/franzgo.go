@@ -40,9 +40,10 @@ import (
 // the records of a Produce call are neighbours in memory, which is what
 // makes them cheap to write, encode and complete (recycling records one
 // by one, in the order they completed, scattered them over memory: the
-// slabs cut the client's CPU per message by about a third). Not a sync.Pool: it
-// would hand memory between the promise goroutine's P and Produce's and
-// be emptied by every GC. Steady-state producing does not allocate.
+// slabs cut the client's CPU per message by about a third). Not a
+// sync.Pool: it would hand memory between the promise goroutine's P and
+// Produce's and be emptied by every GC. Steady-state producing does not
+// allocate.
 // (Record.Context cannot carry the franzGoRec: kgo may still read a
 // record's context from another goroutine after the promise ran.)
 //
@@ -107,16 +108,13 @@ type franzGoProducer struct {
 	armed  bool        // flushT will fire
 	flushT *time.Timer // hands a held batch over
 
-	// Records live in slabs (franzGoSlab), filled front to back: the
-	// records of one Produce call sit side by side in memory, so writing
-	// them, kgo encoding them and completing them walk memory in order
-	// rather than wherever a recycled record happened to be. cur (Produce
-	// only) is the slab being filled, next its first unused record.
-	// freeMu guards free: slabs whose every record completed.
-	// slabs counts the slabs made, at most maxSlabs: a record that stays
-	// in flight pins its whole slab, so a stuck partition could otherwise
-	// pin a slab for each of its records; past the cap (no free slab
-	// either) records are allocated one by one.
+	// The record slabs (see the file comment). cur (Produce only) is the
+	// slab being filled, next its first unused record. freeMu guards
+	// free: slabs whose every record completed. slabs counts the slabs
+	// made, at most maxSlabs: a record that stays in flight pins its
+	// whole slab, so a stuck partition could otherwise pin a slab for
+	// each of its records; past the cap (no free slab either) records are
+	// allocated one by one.
 	cur      *franzGoSlab
 	next     int
 	slabs    int
